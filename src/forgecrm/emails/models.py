@@ -1,0 +1,183 @@
+"""Emails (every one a row before it is sent), their recipients, attachments and templates."""
+
+from auditlog.registry import auditlog
+from django.conf import settings
+from django.db import models
+
+from forgecrm.core.models import TimeStampedModel
+
+
+class EmailType(models.TextChoices):
+    OUTREACH = "outreach", "Outreach"
+    PROPOSAL = "proposal", "Proposal"
+    QUOTE = "quote", "Quote"
+    INVOICE = "invoice", "Invoice"
+    FOLLOW_UP = "follow-up", "Follow-up"
+    GREETING = "greeting", "Greeting"
+    SUPPORT = "support", "Support"
+    MARKETING = "marketing", "Marketing"
+    OTHER = "other", "Other"
+
+
+class TemplateCategory(models.TextChoices):
+    PROPOSALS = "proposals", "Proposals"
+    INVOICES = "invoices", "Invoices"
+    FOLLOW_UPS = "follow-ups", "Follow-ups"
+    GREETINGS = "greetings", "Greetings"
+    ONBOARDING = "onboarding", "Onboarding"
+    MARKETING = "marketing", "Marketing"
+    GENERAL = "general", "General"
+
+
+class EmailTemplate(TimeStampedModel):
+    name = models.CharField(max_length=150, unique=True)
+    subject = models.CharField(max_length=255)
+    body_html = models.TextField(help_text="Variables such as {{client_name}} are filled in.")
+    template_type = models.CharField(
+        max_length=12, choices=EmailType.choices, default=EmailType.OTHER
+    )
+    category = models.CharField(
+        max_length=12, choices=TemplateCategory.choices, default=TemplateCategory.GENERAL
+    )
+    usage_count = models.PositiveIntegerField(default=0, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["category", "name"], name="template_category_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EmailStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    OUTBOX = "outbox", "In outbox (no mailbox configured)"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    BOUNCED = "bounced", "Bounced"
+    RECEIVED = "received", "Received"
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", "Inbound"
+    OUTBOUND = "outbound", "Outbound"
+
+
+class Email(TimeStampedModel):
+    direction = models.CharField(
+        max_length=8, choices=Direction.choices, default=Direction.OUTBOUND
+    )
+    message_id = models.CharField(max_length=255, unique=True, help_text="RFC 5322 Message-ID")
+    in_reply_to = models.CharField(max_length=255, blank=True, db_index=True)
+    references = models.TextField(blank=True)
+    from_email = models.CharField(max_length=255)
+    subject = models.CharField(max_length=998, blank=True)
+    body_html = models.TextField(blank=True)
+    body_text = models.TextField(blank=True)
+    email_type = models.CharField(max_length=12, choices=EmailType.choices, default=EmailType.OTHER)
+    status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.DRAFT)
+    template = models.ForeignKey(
+        EmailTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
+    campaign = models.ForeignKey(
+        "campaigns.EmailCampaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="emails",
+    )
+    client = models.ForeignKey(
+        "clients.Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
+    contact = models.ForeignKey(
+        "clients.ContactPerson",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="emails",
+    )
+    deal = models.ForeignKey(
+        "sales.Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
+    project = models.ForeignKey(
+        "clients.Project", null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="authored_emails",
+    )
+
+    # Sending
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    read_receipt_requested = models.BooleanField(default=False)
+
+    # Tracking
+    tracking_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    open_count = models.PositiveIntegerField(default=0)
+    first_opened_at = models.DateTimeField(null=True, blank=True)
+    last_opened_at = models.DateTimeField(null=True, blank=True)
+    click_count = models.PositiveIntegerField(default=0)
+    read_at = models.DateTimeField(null=True, blank=True, help_text="From a read receipt.")
+    replied_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    bounce_permanent = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["client", "-created_at"], name="email_client_idx"),
+            models.Index(fields=["status", "scheduled_at"], name="email_status_sched_idx"),
+            models.Index(fields=["email_type", "-created_at"], name="email_type_idx"),
+            models.Index(fields=["-sent_at"], name="email_sent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject or self.message_id
+
+
+class RecipientKind(models.TextChoices):
+    TO = "to", "To"
+    CC = "cc", "Cc"
+    BCC = "bcc", "Bcc"
+
+
+class EmailRecipient(models.Model):
+    email = models.ForeignKey(Email, on_delete=models.CASCADE, related_name="recipients")
+    kind = models.CharField(max_length=3, choices=RecipientKind.choices, default=RecipientKind.TO)
+    address = models.EmailField()
+    name = models.CharField(max_length=200, blank=True)
+    contact = models.ForeignKey(
+        "clients.ContactPerson", null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["address"], name="recipient_address_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.address}"
+
+
+class EmailAttachment(models.Model):
+    email = models.ForeignKey(Email, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=150)
+    size = models.PositiveBigIntegerField()
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+auditlog.register(EmailTemplate)

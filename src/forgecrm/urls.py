@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from forgecrm.api import api
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="core:dashboard", permanent=False)),
+    path("accounts/", include("forgecrm.accounts.urls")),
+    path("admin/crm/", include("forgecrm.core.urls")),
+    path("admin/crm/clients/", include("forgecrm.clients.urls")),
+    path("api/", api.urls),
+    path("django-admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
