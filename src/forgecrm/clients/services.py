@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
+from phonenumber_field.phonenumber import PhoneNumber, to_python
 
 from forgecrm.clients.models import Client, ContactPerson
 from forgecrm.core.audit import acting_as
@@ -59,14 +60,24 @@ def refresh_search_text(client: Client) -> None:
     Client.all_objects.filter(pk=client.pk).update(search_text=client.search_text)
 
 
+def _identity(value: Any) -> Any:
+    """Compare e-mail addresses case-blind and phone numbers by their E.164 form."""
+    if isinstance(value, PhoneNumber):
+        return value.as_e164
+    if isinstance(value, str):
+        phone = to_python(value)
+        return phone.as_e164 if phone and phone.is_valid() else value.lower()
+    return value
+
+
 def _sync_rows(owner: Model, related_name: str, key: str, rows: list[dict]) -> None:
     """Make `owner.<related_name>` equal `rows`, matching existing rows on `key`.
 
     Unchanged rows are left alone so the audit log only shows real changes.
     """
     manager = getattr(owner, related_name)
-    existing = {str(getattr(row, key)).lower(): row for row in manager.all()}
-    wanted = {str(row[key]).lower(): row for row in rows}
+    existing = {_identity(getattr(row, key)): row for row in manager.all()}
+    wanted = {_identity(row[key]): row for row in rows}
     for identity, row in existing.items():
         if identity not in wanted:
             row.delete()
@@ -77,7 +88,7 @@ def _sync_rows(owner: Model, related_name: str, key: str, rows: list[dict]) -> N
         if row is None:
             manager.create(**values)
             continue
-        changed = [f for f, v in values.items() if getattr(row, f) != v]
+        changed = [f for f, v in values.items() if _identity(getattr(row, f)) != _identity(v)]
         if changed:
             for field in changed:
                 setattr(row, field, values[field])

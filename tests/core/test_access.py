@@ -1,0 +1,107 @@
+"""Walk every URL pattern of the CRM pages and API and prove who may do what.
+
+New URLs are picked up automatically, so a view added without its permission check fails here.
+"""
+
+import re
+
+import pytest
+from auditlog.models import LogEntry
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from forgecrm.clients.models import Client, ContactPerson
+from tests.factories import ContactFactory
+
+PROTECTED_PREFIXES = ("admin/crm/", "api/admin/crm/")
+WRITE_METHODS = ("post", "put", "patch", "delete")
+# Pages any signed-in user may open (they show only what the user's role allows).
+OPEN_TO_SIGNED_IN = {"admin/crm/"}
+
+
+def _walk(patterns, prefix: str = ""):
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern):
+            yield route
+
+
+def protected_routes() -> list[str]:
+    routes = sorted(set(_walk(get_resolver().url_patterns)))
+    return [r for r in routes if r.startswith(PROTECTED_PREFIXES)]
+
+
+def concrete_url(route: str, object_id: int) -> str:
+    """'admin/crm/clients/<int:pk>/' -> '/admin/crm/clients/7/'."""
+    route = re.sub(r"<(?:int:)?\w+>", str(object_id), route)
+    route = route.replace("^", "").replace("$", "")
+    return "/" + route
+
+
+def test_the_walk_finds_the_pages_and_the_api():
+    routes = protected_routes()
+    assert any(r.startswith("admin/crm/clients") for r in routes)
+    assert any(r.startswith("api/admin/crm/clients") for r in routes)
+    assert any(r.startswith("api/admin/crm/contacts") for r in routes)
+
+
+@pytest.fixture
+def contact(db) -> ContactPerson:
+    return ContactFactory()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", *WRITE_METHODS])
+def test_anonymous_is_refused_everywhere(client, contact, method):
+    for route in protected_routes():
+        url = concrete_url(route, contact.pk)
+        response = getattr(client, method)(url)
+        if response.status_code == 302:
+            assert response["Location"].startswith("/accounts/login/"), url
+        else:
+            assert response.status_code in (401, 403, 405), (method, url, response.status_code)
+
+
+@pytest.mark.django_db
+def test_a_signed_in_user_without_a_role_sees_no_crm_data(outsider, client, contact):
+    client.force_login(outsider)
+    for route in protected_routes():
+        if route in OPEN_TO_SIGNED_IN:
+            continue
+        response = client.get(concrete_url(route, contact.pk))
+        assert response.status_code in (403, 405), (route, response.status_code)
+
+
+@pytest.mark.django_db
+def test_a_viewer_can_read_but_cannot_write(viewer, client, contact):
+    client.force_login(viewer)
+    readable = [
+        "/admin/crm/clients/",
+        f"/admin/crm/clients/{contact.client_id}/",
+        "/api/admin/crm/clients",
+        f"/api/admin/crm/clients/{contact.client_id}",
+        "/api/admin/crm/contacts",
+        f"/api/admin/crm/contacts/{contact.pk}",
+    ]
+    for url in readable:
+        assert client.get(url).status_code == 200, url
+
+    audit_entries, clients, contacts = (
+        LogEntry.objects.count(),
+        Client.all_objects.filter(deleted_at__isnull=True).count(),
+        ContactPerson.all_objects.filter(deleted_at__isnull=True).count(),
+    )
+    payload = {"name": "Viewer Was Here", "first_name": "Viewer", "client": contact.client_id}
+    for route in protected_routes():
+        url = concrete_url(route, contact.pk)
+        for method in WRITE_METHODS:
+            if route.startswith("api/"):
+                response = getattr(client, method)(url, payload, content_type="application/json")
+            else:
+                response = getattr(client, method)(url, payload)
+            assert response.status_code in (403, 405), (method, url, response.status_code)
+
+    assert LogEntry.objects.count() == audit_entries
+    assert Client.all_objects.filter(deleted_at__isnull=True).count() == clients
+    assert ContactPerson.all_objects.filter(deleted_at__isnull=True).count() == contacts
