@@ -22,7 +22,7 @@ run: install
 	mkdir -p var
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py seed_demo
-	$(DEV_ENV) $(VENV)/bin/honcho start --no-prefix -f Procfile
+	$(DEV_ENV) $(VENV)/bin/honcho start -f Procfile
 
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
