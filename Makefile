@@ -31,6 +31,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(DEV_ENV) $(VENV)/bin/mypy $(wildcard src/forgecrm/*/services.py src/forgecrm/*/queries.py)
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -5,7 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -14,7 +14,7 @@ from phonenumber_field.phonenumber import PhoneNumber, to_python
 from forgecrm.clients.models import Client, ContactPerson
 from forgecrm.core.audit import acting_as
 
-Actor = AbstractBaseUser | None
+Actor = User | None
 
 
 def phone_search_forms(number: Any) -> list[str]:

@@ -5,13 +5,13 @@ from collections.abc import Iterator
 
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q, QuerySet
 
 
 @contextlib.contextmanager
-def acting_as(actor: AbstractBaseUser | None) -> Iterator[None]:
+def acting_as(actor: User | None) -> Iterator[None]:
     """Attribute the audit entries written inside the block to `actor`.
 
     Needed because API requests authenticated by token have no user yet when
