@@ -142,6 +142,15 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Pixel Forge <hello@pixelforgebd.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# Stay within the mailbox provider's sending limits (0 = no limit).
+EMAIL_RATE_LIMIT_PER_MINUTE = env.int("EMAIL_RATE_LIMIT_PER_MINUTE", default=20)
+EMAIL_RATE_LIMIT_PER_HOUR = env.int("EMAIL_RATE_LIMIT_PER_HOUR", default=300)
+# Temporary SMTP failures are retried after 1, 2, 4 ... minutes, this many attempts in all.
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=6)
+EMAIL_ATTACHMENTS_MAX_BYTES = env.int("EMAIL_ATTACHMENTS_MAX_MB", default=10) * 1024 * 1024
+# The JSON API carries attachments base64-encoded (4/3 of their size) in the request body.
+DATA_UPLOAD_MAX_MEMORY_SIZE = EMAIL_ATTACHMENTS_MAX_BYTES * 4 // 3 + 1024 * 1024
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -182,6 +191,7 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/tom-select", NODE_MODULES / "tom-select" / "dist"),
+    ("vendor/fullcalendar", NODE_MODULES / "fullcalendar"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -200,8 +210,14 @@ PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
 
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour: a typed "example.com" means https
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# Public holidays of these countries (ISO codes of the `holidays` library, checked when the
+# events app starts; empty for none) are shown besides the built-in greeting holidays.
+HOLIDAY_COUNTRIES = [c.strip().upper() for c in env.list("HOLIDAY_COUNTRIES", default=["BD"]) if c]
 
 # Clients are soft-deleted and purged for good after this many days.
 SOFT_DELETE_RETENTION_DAYS = env.int("SOFT_DELETE_RETENTION_DAYS", default=30)

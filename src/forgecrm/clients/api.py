@@ -47,8 +47,7 @@ def _client_detail(client_id: int) -> Client:
         raise Http404 from None
 
 
-@clients_router.get("", response=Page[ClientListItem])
-@requires("clients.view_client")
+@clients_router.get("", response=Page[ClientListItem], auth=requires("clients.view_client"))
 def list_clients(request: HttpRequest, filters: Query[ClientQuery]) -> dict:
     """Clients, filtered and paginated; `deleted=true` lists the trash."""
     if filters.deleted and not request.auth.has_perm("clients.delete_client"):
@@ -57,22 +56,19 @@ def list_clients(request: HttpRequest, filters: Query[ClientQuery]) -> dict:
     return paginate(queryset, page=filters.page, per_page=filters.per_page)
 
 
-@clients_router.get("/{client_id}", response=ClientOut)
-@requires("clients.view_client")
+@clients_router.get("/{client_id}", response=ClientOut, auth=requires("clients.view_client"))
 def get_client(request: HttpRequest, client_id: int) -> Client:
     return _client_detail(client_id)
 
 
-@clients_router.post("", response={201: ClientOut})
-@requires("clients.add_client")
+@clients_router.post("", response={201: ClientOut}, auth=requires("clients.add_client"))
 def create_client(request: HttpRequest, payload: ClientIn) -> Status[Client]:
     cleaned = _cleaned(ClientBundle.from_json(payload.form_data()))
     client = services.client_create(**cleaned, actor=request.auth)
     return Status(201, _client_detail(client.pk))
 
 
-@clients_router.put("/{client_id}", response=ClientOut)
-@requires("clients.change_client")
+@clients_router.put("/{client_id}", response=ClientOut, auth=requires("clients.change_client"))
 def update_client(request: HttpRequest, client_id: int, payload: ClientIn) -> Client:
     """Change a client; fields left out of the body keep their current values."""
     client = get_object_or_404(Client.objects, pk=client_id)
@@ -81,8 +77,7 @@ def update_client(request: HttpRequest, client_id: int, payload: ClientIn) -> Cl
     return _client_detail(client_id)
 
 
-@clients_router.delete("/{client_id}", response={204: None})
-@requires("clients.delete_client")
+@clients_router.delete("/{client_id}", response={204: None}, auth=requires("clients.delete_client"))
 def delete_client(request: HttpRequest, client_id: int) -> Status[None]:
     """Move the client to the trash (see POST .../restore)."""
     client = get_object_or_404(Client.objects, pk=client_id)
@@ -90,8 +85,9 @@ def delete_client(request: HttpRequest, client_id: int) -> Status[None]:
     return Status(204, None)
 
 
-@clients_router.post("/{client_id}/restore", response=ClientOut)
-@requires("clients.delete_client")
+@clients_router.post(
+    "/{client_id}/restore", response=ClientOut, auth=requires("clients.delete_client")
+)
 def restore_client(request: HttpRequest, client_id: int) -> Client:
     """Bring a client back from the trash."""
     client = get_object_or_404(Client.all_objects, pk=client_id, deleted_at__isnull=False)
@@ -107,21 +103,24 @@ def _contact_detail(contact_id: int) -> ContactPerson:
     return get_object_or_404(queries.contact_list(queries.ContactFilters()), pk=contact_id)
 
 
-@contacts_router.get("", response=Page[ContactDetailOut])
-@requires("clients.view_contactperson")
+@contacts_router.get(
+    "", response=Page[ContactDetailOut], auth=requires("clients.view_contactperson")
+)
 def list_contacts(request: HttpRequest, filters: Query[ContactQuery]) -> dict:
     queryset = queries.contact_list(filters.to_filters())
     return paginate(queryset, page=filters.page, per_page=filters.per_page)
 
 
-@contacts_router.get("/{contact_id}", response=ContactDetailOut)
-@requires("clients.view_contactperson")
+@contacts_router.get(
+    "/{contact_id}", response=ContactDetailOut, auth=requires("clients.view_contactperson")
+)
 def get_contact(request: HttpRequest, contact_id: int) -> ContactPerson:
     return _contact_detail(contact_id)
 
 
-@contacts_router.post("", response={201: ContactDetailOut})
-@requires("clients.add_contactperson")
+@contacts_router.post(
+    "", response={201: ContactDetailOut}, auth=requires("clients.add_contactperson")
+)
 def create_contact(request: HttpRequest, payload: ContactCreateIn) -> Status[ContactPerson]:
     """Add a person to a client; the client's first contact becomes its primary one."""
     client = Client.objects.filter(pk=payload.client).first()
@@ -132,8 +131,9 @@ def create_contact(request: HttpRequest, payload: ContactCreateIn) -> Status[Con
     return Status(201, _contact_detail(contact.pk))
 
 
-@contacts_router.put("/{contact_id}", response=ContactDetailOut)
-@requires("clients.change_contactperson")
+@contacts_router.put(
+    "/{contact_id}", response=ContactDetailOut, auth=requires("clients.change_contactperson")
+)
 def update_contact(request: HttpRequest, contact_id: int, payload: ContactIn) -> ContactPerson:
     """Change a contact; fields left out of the body keep their current values."""
     contact = _contact_detail(contact_id)
@@ -142,16 +142,20 @@ def update_contact(request: HttpRequest, contact_id: int, payload: ContactIn) ->
     return _contact_detail(contact_id)
 
 
-@contacts_router.delete("/{contact_id}", response={204: None})
-@requires("clients.delete_contactperson")
+@contacts_router.delete(
+    "/{contact_id}", response={204: None}, auth=requires("clients.delete_contactperson")
+)
 def delete_contact(request: HttpRequest, contact_id: int) -> Status[None]:
     """Move the contact to the trash (see POST .../restore)."""
     services.contact_delete(contact=_contact_detail(contact_id), actor=request.auth)
     return Status(204, None)
 
 
-@contacts_router.post("/{contact_id}/restore", response=ContactDetailOut)
-@requires("clients.delete_contactperson")
+@contacts_router.post(
+    "/{contact_id}/restore",
+    response=ContactDetailOut,
+    auth=requires("clients.delete_contactperson"),
+)
 def restore_contact(request: HttpRequest, contact_id: int) -> ContactPerson:
     """Bring a contact back from the trash (its client must not be in the trash)."""
     contact = get_object_or_404(

@@ -1,33 +1,48 @@
 """What every router shares: authentication, the permission check, errors and pagination."""
 
-import functools
 import math
-from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Schema
-from ninja.decorators import decorate_view
 from ninja.errors import HttpError
-from ninja.operation import Operation
 from ninja.security import HttpBearer, SessionAuth
 
 from forgecrm.accounts.tokens import user_for_token
 
 
-class BearerTokenAuth(HttpBearer):
+class PermissionMixin:
+    """Authenticate, then refuse with 403 unless the user holds `permission`.
+
+    Raised inside authentication, the refusal comes before Ninja reads the input, so a
+    caller without the right learns nothing about the body it may not send.
+    """
+
+    def __init__(self, permission: str | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.permission = permission
+
+    def authorized(self, user: Any) -> Any:
+        if user is None or not user.is_active:
+            return None
+        if self.permission and not user.has_perm(self.permission):
+            raise HttpError(403, f"You do not have permission to do this ({self.permission}).")
+        return user
+
+
+class BearerTokenAuth(PermissionMixin, HttpBearer):
     """`Authorization: Bearer fcrm_...` with a personal token (see accounts.tokens)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = user_for_token(token)
+        user = self.authorized(user_for_token(token))
         if user is not None:
             request.user = user
         return user
 
 
-class ActiveSessionAuth(SessionAuth):
+class ActiveSessionAuth(PermissionMixin, SessionAuth):
     """The browser session, CSRF-checked by Ninja, for active users only."""
 
     def __call__(self, request: HttpRequest) -> Any:
@@ -38,49 +53,16 @@ class ActiveSessionAuth(SessionAuth):
         return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        user = super().authenticate(request, key)
-        return user if user is not None and user.is_active else None
+        return self.authorized(super().authenticate(request, key))
 
 
-def requires(permission: str) -> Callable:
-    """Refuse the operation with 403 unless the caller holds `permission` (see accounts.roles).
+def requires(permission: str) -> list:
+    """The `auth=` of an operation open to signed-in users holding `permission`.
 
-    Put it under the @router decorator. The check runs right after authentication, before
-    Ninja validates the input, so a caller without the right gets 403 rather than 422 about
-    a body they may not send; the view is wrapped too, should that hook ever not run.
+    `@router.get("", auth=requires("clients.view_client"))` — roles and their permissions
+    are defined in accounts.roles.
     """
-
-    def check(request: HttpRequest) -> None:
-        if not request.auth.has_perm(permission):
-            raise HttpError(403, f"You do not have permission to do this ({permission}).")
-
-    def check_after_authentication(run: Callable) -> Callable:
-        # decorate_view hands over `run` of each operation Ninja binds; its own checks
-        # (authentication, throttling) run before the input is parsed, so extend those.
-        operation: Operation = run.__self__  # type: ignore[attr-defined]
-        run_checks = operation._run_checks
-
-        def run_checks_then_permission(request: HttpRequest) -> HttpResponse | None:
-            error = run_checks(request)
-            if error is None:
-                try:
-                    check(request)
-                except HttpError as exc:
-                    error = operation.api.on_exception(request, exc)
-            return error
-
-        operation._run_checks = run_checks_then_permission  # type: ignore[method-assign]
-        return run
-
-    def decorator(view: Callable) -> Callable:
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            check(request)
-            return view(request, *args, **kwargs)
-
-        return decorate_view(check_after_authentication)(wrapper)
-
-    return decorator
+    return [ActiveSessionAuth(permission), BearerTokenAuth(permission)]
 
 
 class FieldErrors(Exception):
