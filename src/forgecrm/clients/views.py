@@ -1,5 +1,435 @@
-from django.http import HttpResponse
+"""Pages for clients and their contact persons.
+
+Views only translate HTTP: forms validate, services write, queries read.
+"""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from auditlog.models import LogEntry
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Page, Paginator
+from django.db.models import Model
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.html import format_html
+from django.utils.text import capfirst
+from django.views.decorators.http import require_http_methods, require_POST
+
+from forgecrm.clients import queries, services
+from forgecrm.clients.forms import Bundle, ClientBundle, ContactBundle
+from forgecrm.clients.models import Client, ContactPerson, RelationshipStatus, Tier
+from forgecrm.clients.queries import CLIENT_ORDERINGS, ClientFilters
+
+PAGE_SIZE = 25
+
+ORDER_LABELS = {
+    "name": "Name A–Z",
+    "-name": "Name Z–A",
+    "-client_since": "Newest clients first",
+    "client_since": "Longest-standing first",
+    "-created": "Recently added",
+    "created": "Added first",
+    "-lifetime_value": "Highest lifetime value",
+    "lifetime_value": "Lowest lifetime value",
+}
+assert set(ORDER_LABELS) <= set(CLIENT_ORDERINGS)
 
 
-def client_list(request):
-    return HttpResponse("")
+# --- List ---------------------------------------------------------------------------------
+
+
+class ClientFilterForm(forms.Form):
+    """The list's GET parameters. Invalid ones are ignored (and said so), never a 500."""
+
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any status"), *RelationshipStatus.choices],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    tier = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any tier"), *Tier.choices],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    industry = forms.ChoiceField(
+        required=False, widget=forms.Select(attrs={"class": "form-select"})
+    )
+    client_since_from = forms.DateField(
+        label="Client since (from)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+    )
+    client_since_to = forms.DateField(
+        label="Client since (to)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+    )
+    order = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=list(ORDER_LABELS.items()),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args: Any, industries: list[str], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["industry"].choices = [("", "Any industry")] + [(i, i) for i in industries]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("client_since_from"), data.get("client_since_to")
+        if start and end and start > end:
+            self.add_error("client_since_to", "The end date is before the start date.")
+        return data
+
+    def filters(self) -> tuple[ClientFilters, list[str]]:
+        """The valid filters, and a message for each ignored parameter."""
+        self.is_valid()
+        values = {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if value not in (None, "") and name in ClientFilters.__dataclass_fields__
+        }
+        ignored = [
+            f"{self.fields[name].label or capfirst(name)}: {' '.join(errors)}"
+            for name, errors in self.errors.items()
+            if name in self.fields
+        ]
+        return ClientFilters(**values), ignored
+
+
+def paginate(request: HttpRequest, queryset: Any) -> Page:
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.elided_range = list(
+        page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+    )
+    return page
+
+
+@login_required
+@permission_required("clients.view_client", raise_exception=True)
+def client_list(request: HttpRequest) -> HttpResponse:
+    form = ClientFilterForm(request.GET, industries=queries.industries())
+    filters, ignored = form.filters()
+    page = paginate(request, queries.client_list(filters))
+    filtered = any(
+        getattr(filters, name) != default
+        for name, default in vars(ClientFilters()).items()
+        if name != "order"
+    )
+    context = {"form": form, "page": page, "ignored": ignored, "filtered": filtered}
+    partial = request.htmx and not request.htmx.history_restore_request
+    response = render(request, "clients/_results.html" if partial else "clients/list.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+# --- Profile ------------------------------------------------------------------------------
+
+ACTION_LABELS = {
+    LogEntry.Action.CREATE: "Added",
+    LogEntry.Action.UPDATE: "Changed",
+    LogEntry.Action.DELETE: "Removed",
+    LogEntry.Action.ACCESS: "Viewed",
+}
+# Links to the parent row: the entry's subject already says whose row it is.
+HIDDEN_CHANGE_FIELDS = {"id", "client", "contact"}
+
+
+@dataclass
+class Change:
+    label: str
+    old: Any
+    new: Any
+
+
+@dataclass
+class HistoryItem:
+    entry: LogEntry
+    action: str
+    subject: str
+    changes: list[Change] = field(default_factory=list)
+    # (change, model, raw old, raw new) still to be named after one query per model
+    _pending: list = field(default_factory=list, repr=False)
+
+
+def _raw(value: Any) -> Any:
+    return None if value in (None, "None", "") else value
+
+
+def _same_number(model_field: Any, old: Any, new: Any) -> bool:
+    if model_field.get_internal_type() != "DecimalField" or old is None or new is None:
+        return False
+    try:
+        return Decimal(str(old)) == Decimal(str(new))
+    except InvalidOperation:
+        return False
+
+
+def _display(model_field: Any, value: Any) -> Any:
+    """A stored audit value as people read it (choice labels, dates, yes/no)."""
+    if value is None:
+        return None
+    if model_field.choices:
+        return dict(model_field.flatchoices).get(value, value)
+    kind = model_field.get_internal_type()
+    if kind == "BooleanField":
+        return "yes" if value in ("True", True) else "no"
+    if kind == "DateTimeField":
+        return parse_datetime(str(value)) or value
+    if kind == "DateField":
+        return parse_date(str(value)) or value
+    return value
+
+
+def history_items(entries: list[LogEntry]) -> list[HistoryItem]:
+    """Audit entries made readable: what was done to what, and which fields changed.
+
+    Related rows (owner, primary contact ...) are named with one query per model, so the
+    page's query count does not grow with the number of entries.
+    """
+    items: list[HistoryItem] = []
+    wanted: dict[type[Model], set[str]] = defaultdict(set)
+    for entry in entries:
+        model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
+        noun = capfirst(model._meta.verbose_name) if model else "Record"
+        subject = f"{noun} {entry.object_repr}"
+        owner_name = (entry.additional_data or {}).get("contact")
+        if owner_name:
+            subject += f" ({owner_name})"
+        item = HistoryItem(entry=entry, action=ACTION_LABELS.get(entry.action, ""), subject=subject)
+        items.append(item)
+        if model is None or entry.action == LogEntry.Action.DELETE:
+            continue
+        for name, values in (entry.changes_dict or {}).items():
+            if name in HIDDEN_CHANGE_FIELDS:
+                continue
+            old, new = (_raw(v) for v in values)
+            if entry.action == LogEntry.Action.CREATE and new is None:
+                continue
+            try:
+                model_field = model._meta.get_field(name)
+            except Exception:  # a field removed since the entry was written
+                item.changes.append(Change(capfirst(name), old, new))
+                continue
+            if not model_field.concrete:  # reverse relations auditlog also records
+                continue
+            if _same_number(model_field, old, new):  # 0 -> 0.00 is no change
+                continue
+            label = capfirst(model_field.verbose_name)
+            if model_field.many_to_one:
+                change = Change(label, old, new)
+                item._pending.append((change, model_field.related_model, old, new))
+                wanted[model_field.related_model].update(v for v in (old, new) if v)
+            else:
+                change = Change(label, _display(model_field, old), _display(model_field, new))
+            item.changes.append(change)
+    names = {
+        model: {str(obj.pk): str(obj) for obj in model._base_manager.filter(pk__in=ids)}
+        for model, ids in wanted.items()
+    }
+    for item in items:
+        for change, model, old, new in item._pending:
+            change.old = names[model].get(old, f"#{old}") if old else None
+            change.new = names[model].get(new, f"#{new}") if new else None
+    return items
+
+
+@login_required
+@permission_required("clients.view_client", raise_exception=True)
+def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        client = queries.client_detail(pk)
+    except Client.DoesNotExist:
+        raise Http404("No such client (it may be in the trash).") from None
+    return render(
+        request,
+        "clients/detail.html",
+        {"client": client, "history": history_items(queries.client_history(client))},
+    )
+
+
+# --- Client and contact forms ------------------------------------------------------------
+
+
+def error_summary(bundle: Bundle) -> list[dict[str, str]]:
+    """Every problem in the bundle, each linking to its field, for the alert at the top."""
+    problems = []
+    for name, errors in bundle.form.errors.items():
+        label = bundle.form.fields[name].label if name in bundle.form.fields else None
+        anchor = bundle.form[name].id_for_label if name in bundle.form.fields else ""
+        for error in errors:
+            problems.append({"label": capfirst(label or ""), "message": error, "anchor": anchor})
+    for rows, noun in ((bundle.emails, "E-mail"), (bundle.phones, "Phone")):
+        for error in rows.non_form_errors():
+            problems.append({"label": f"{noun}s", "message": error, "anchor": ""})
+        for index, row in enumerate(rows.forms):
+            for name, errors in row.errors.items():
+                anchor = row[name].id_for_label if name in row.fields else ""
+                for error in errors:
+                    problems.append(
+                        {"label": f"{noun} {index + 1}", "message": error, "anchor": anchor}
+                    )
+    return problems
+
+
+def _form_page(request: HttpRequest, template: str, bundle: Bundle, **context: Any) -> HttpResponse:
+    invalid = request.method == "POST"
+    context.update(
+        bundle=bundle,
+        form=bundle.form,
+        problems=error_summary(bundle) if invalid else [],
+    )
+    return render(request, template, context, status=422 if invalid else 200)
+
+
+def _alive_client(pk: int) -> Client:
+    return get_object_or_404(Client.objects.all(), pk=pk)
+
+
+def _alive_contact(pk: int) -> ContactPerson:
+    contacts = ContactPerson.objects.select_related("client").filter(
+        client__deleted_at__isnull=True
+    )
+    return get_object_or_404(contacts, pk=pk)
+
+
+@login_required
+@permission_required("clients.add_client", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def client_create(request: HttpRequest) -> HttpResponse:
+    bundle = ClientBundle(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and bundle.is_valid():
+        client = services.client_create(**bundle.cleaned, actor=request.user)
+        messages.success(request, f"“{client.name}” was added.")
+        return redirect(client)
+    return _form_page(request, "clients/client_form.html", bundle, client=None)
+
+
+@login_required
+@permission_required("clients.change_client", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    client = _alive_client(pk)
+    bundle = ClientBundle(request.POST if request.method == "POST" else None, instance=client)
+    if request.method == "POST" and bundle.is_valid():
+        services.client_update(client=client, **bundle.cleaned, actor=request.user)
+        messages.success(request, f"“{client.name}” was saved.")
+        return redirect(client)
+    return _form_page(request, "clients/client_form.html", bundle, client=client)
+
+
+@login_required
+@permission_required("clients.add_contactperson", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
+    client = _alive_client(pk)
+    bundle = ContactBundle(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and bundle.is_valid():
+        contact = services.contact_create(client=client, **bundle.cleaned, actor=request.user)
+        messages.success(request, f"{contact.full_name} was added to {client.name}.")
+        return redirect(contact)
+    return _form_page(request, "clients/contact_form.html", bundle, client=client, contact=None)
+
+
+@login_required
+@permission_required("clients.change_contactperson", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _alive_contact(pk)
+    bundle = ContactBundle(request.POST if request.method == "POST" else None, instance=contact)
+    if request.method == "POST" and bundle.is_valid():
+        services.contact_update(contact=contact, **bundle.cleaned, actor=request.user)
+        messages.success(request, f"{contact.full_name} was saved.")
+        return redirect(contact)
+    return _form_page(
+        request, "clients/contact_form.html", bundle, client=contact.client, contact=contact
+    )
+
+
+# --- Delete, trash, restore ---------------------------------------------------------------
+
+
+@login_required
+@permission_required("clients.delete_client", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def client_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    client = _alive_client(pk)
+    if request.method == "POST":
+        services.client_delete(client=client, actor=request.user)
+        trash = reverse("clients:trash") + f"#client-{client.pk}"
+        messages.success(
+            request,
+            format_html('“{}” moved to the trash. <a href="{}">Undo</a>', client.name, trash),
+        )
+        return redirect("clients:list")
+    return render(
+        request,
+        "clients/client_confirm_delete.html",
+        {"client": client, "retention_days": settings.SOFT_DELETE_RETENTION_DAYS},
+    )
+
+
+@login_required
+@permission_required("clients.delete_contactperson", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _alive_contact(pk)
+    if request.method == "POST":
+        services.contact_delete(contact=contact, actor=request.user)
+        messages.success(request, f"{contact.full_name} was removed from {contact.client.name}.")
+        return redirect(contact.client)
+    return render(
+        request,
+        "clients/contact_confirm_delete.html",
+        {
+            "contact": contact,
+            "client": contact.client,
+            "retention_days": settings.SOFT_DELETE_RETENTION_DAYS,
+        },
+    )
+
+
+@login_required
+@permission_required("clients.delete_client", raise_exception=True)
+def client_trash(request: HttpRequest) -> HttpResponse:
+    deleted = (
+        queries.client_list(ClientFilters(), deleted=True)
+        .select_related("deleted_by")
+        .order_by("-deleted_at", "-id")
+    )
+    page = paginate(request, deleted)
+    retention = timedelta(days=settings.SOFT_DELETE_RETENTION_DAYS)
+    now = timezone.now()
+    for client in page:
+        client.purge_at = client.deleted_at + retention
+        client.days_left = max(math.ceil((client.purge_at - now) / timedelta(days=1)), 0)
+    return render(
+        request,
+        "clients/trash.html",
+        {"page": page, "retention_days": settings.SOFT_DELETE_RETENTION_DAYS},
+    )
+
+
+@login_required
+@permission_required("clients.delete_client", raise_exception=True)
+@require_POST
+def client_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    client = get_object_or_404(Client.all_objects.filter(deleted_at__isnull=False), pk=pk)
+    services.client_restore(client=client, actor=request.user)
+    messages.success(request, f"“{client.name}” is back from the trash.")
+    return redirect(client)
