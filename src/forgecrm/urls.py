@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/crm/", include("forgecrm.core.urls")),
     path("admin/crm/clients/", include("forgecrm.clients.urls")),
     path("api/", api.urls),
+    path("t/", include("forgecrm.emails.tracking_urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -120,7 +120,16 @@ class Email(TimeStampedModel):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the worker (re)tries a queued email that no task has sent yet: "
+        "after a temporary failure, when the rate limit frees up, or as a safety net.",
+    )
     read_receipt_requested = models.BooleanField(default=False)
+    follow_up_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Create a follow-up task this many days after sending."
+    )
 
     # Tracking
     tracking_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
@@ -140,6 +149,7 @@ class Email(TimeStampedModel):
             models.Index(fields=["status", "scheduled_at"], name="email_status_sched_idx"),
             models.Index(fields=["email_type", "-created_at"], name="email_type_idx"),
             models.Index(fields=["-sent_at"], name="email_sent_idx"),
+            models.Index(fields=["status", "next_attempt_at"], name="email_status_next_idx"),
         ]
 
     def __str__(self) -> str:
@@ -178,6 +188,70 @@ class EmailAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class EmailLink(models.Model):
+    """A link of an email's HTML, rewritten to pass through the click tracker.
+
+    A click redirects only to the `url` of a row found by both the email's and the link's
+    token, so the tracker can never be used as an open redirect.
+    """
+
+    email = models.ForeignKey(Email, on_delete=models.CASCADE, related_name="links")
+    url = models.URLField(max_length=2048)
+    token = models.CharField(max_length=32, unique=True)
+    click_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["email", "url"], name="email_link_unique_url")
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class EventKind(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    QUEUED = "queued", "Queued"
+    DEFERRED = "deferred", "Deferred (will retry)"
+    OUTBOX = "outbox", "Kept in the outbox"
+    SENT = "sent", "Accepted by the mail server"
+    OPENED = "opened", "Opened"
+    CLICKED = "clicked", "Clicked"
+    REPLIED = "replied", "Replied"
+    BOUNCED = "bounced", "Bounced"
+    FAILED = "failed", "Failed"
+
+
+class EmailEvent(models.Model):
+    """Something that happened to an email, when it happened.
+
+    Opens and clicks from mail-privacy proxies, prefetchers and link scanners are kept
+    with `is_proxy` set; they do not count as a person reading the email.
+    """
+
+    email = models.ForeignKey(Email, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=EventKind.choices)
+    occurred_at = models.DateTimeField()
+    is_proxy = models.BooleanField(default=False)
+    link = models.ForeignKey(
+        EmailLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    user_agent = models.CharField(max_length=500, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [
+            models.Index(fields=["email", "occurred_at"], name="email_event_email_idx"),
+            models.Index(fields=["kind", "occurred_at"], name="email_event_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
 auditlog.register(EmailTemplate)

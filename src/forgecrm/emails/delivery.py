@@ -1,0 +1,318 @@
+"""The worker's side of email: claim queued emails, send them over one SMTP connection.
+
+An email is sent only by whoever claims it: a conditional UPDATE from "queued" to
+"sending" that changes exactly one row. A retried task, the every-minute sweep and a
+second worker may all try; one wins, so nothing is sent twice. Temporary failures
+(4xx answers, lost connections) put the email back in the queue with a growing delay;
+permanent ones (5xx) mark it failed with the server's answer.
+"""
+
+import logging
+import smtplib
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import formataddr, parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from forgecrm.emails import tracking
+from forgecrm.emails.models import Email, EmailEvent, EmailStatus, EventKind, RecipientKind
+from forgecrm.followups.models import FollowUpSource, FollowUpTask, FollowUpType
+from forgecrm.timeline.models import Communication, CommunicationDirection, CommunicationType
+
+logger = logging.getLogger(__name__)
+
+RETRY_DELAY = timedelta(minutes=1)
+# A queued email no task has sent by then is picked up by the every-minute sweep.
+UNSENT_RECHECK = timedelta(minutes=5)
+LOAD_CHUNK = 200
+SWEEP_LIMIT = 1000
+
+SENT, RETRY, FAILED = "sent", "retry", "failed"
+
+
+# ---- Claiming and the rate limit -----------------------------------------------------------
+
+
+def claim(*, email_id: int, now: datetime) -> bool:
+    """Take a queued email for sending; True for exactly one caller."""
+    taken = Email.objects.filter(pk=email_id, status=EmailStatus.QUEUED).update(
+        status=EmailStatus.SENDING, updated_at=now
+    )
+    return taken == 1
+
+
+def room(now: datetime) -> int:
+    """How many more emails the rate limits allow right now (negative when over).
+
+    Counts emails sent in the last minute and hour plus those being sent (claimed) now,
+    so two workers checking at once both see each other's claims.
+    """
+    limits = {
+        "minute": (settings.EMAIL_RATE_LIMIT_PER_MINUTE, timedelta(minutes=1)),
+        "hour": (settings.EMAIL_RATE_LIMIT_PER_HOUR, timedelta(hours=1)),
+    }
+    active = {name: (limit, window) for name, (limit, window) in limits.items() if limit > 0}
+    if not active:
+        return sys.maxsize
+
+    def within(window: timedelta) -> Q:
+        since = now - window
+        return Q(sent_at__gte=since) | Q(status=EmailStatus.SENDING, updated_at__gte=since)
+
+    longest = max(window for _, window in active.values())
+    used = Email.objects.filter(within(longest)).aggregate(
+        **{name: Count("id", filter=within(window)) for name, (_, window) in active.items()}
+    )
+    return min(limit - used[name] for name, (limit, _) in active.items())
+
+
+def _hold(ids: list[int], *, now: datetime, status: str) -> None:
+    """Leave (or put back) emails in the queue for the next sweep."""
+    Email.objects.filter(pk__in=ids, status=status).update(
+        status=EmailStatus.QUEUED, next_attempt_at=now + RETRY_DELAY, updated_at=now
+    )
+
+
+def due_ids(*, now: datetime) -> list[int]:
+    """Queue the scheduled emails that are due and return what the rate limit lets go now."""
+    Email.objects.filter(status=EmailStatus.SCHEDULED, scheduled_at__lte=now).update(
+        status=EmailStatus.QUEUED, next_attempt_at=now, updated_at=now
+    )
+    limit = max(0, min(room(now), SWEEP_LIMIT))
+    due = Email.objects.filter(status=EmailStatus.QUEUED, next_attempt_at__lte=now)
+    return list(due.order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
+
+
+def deliver(*, ids: list[int]) -> None:
+    """Send the queued emails among `ids` (or keep them in the outbox without a mailbox)."""
+    now = timezone.now()
+    if not settings.EMAIL_DELIVERY_ENABLED:
+        _keep_in_outbox([pk for pk in ids if claim(email_id=pk, now=now)], now=now)
+        return
+    allowed = max(0, room(now))
+    _hold(ids[allowed:], now=now, status=EmailStatus.QUEUED)
+    claimed = [pk for pk in ids[:allowed] if claim(email_id=pk, now=now)]
+    excess = -room(now)
+    if excess > 0:
+        _hold(claimed[-excess:], now=now, status=EmailStatus.SENDING)
+        claimed = claimed[:-excess]
+    if claimed:
+        _send_claimed(claimed)
+
+
+# ---- Building and sending messages ---------------------------------------------------------
+
+
+def build_message(email: Email, connection: BaseEmailBackend) -> EmailMultiAlternatives:
+    """The MIME message of an email: text and tracked HTML parts, attachments, headers.
+
+    Bcc recipients get the message but never appear in its headers.
+    """
+    by_kind: dict[str, list[str]] = {kind: [] for kind in RecipientKind.values}
+    for recipient in email.recipients.all():
+        by_kind[recipient.kind].append(formataddr((recipient.name, recipient.address)))
+    headers = {"Message-ID": email.message_id}
+    if email.read_receipt_requested:
+        headers["Disposition-Notification-To"] = parseaddr(email.from_email)[1]
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=email.from_email,
+        to=by_kind[RecipientKind.TO],
+        cc=by_kind[RecipientKind.CC],
+        bcc=by_kind[RecipientKind.BCC],
+        connection=connection,
+        headers=headers,
+    )
+    links = {link.url: link.token for link in email.links.all()}
+    html = tracking.tracked_html(email.body_html, token=email.tracking_token, link_tokens=links)
+    message.attach_alternative(html, "text/html")
+    for attachment in email.attachments.all():
+        with attachment.file.open("rb") as file:
+            message.attach(attachment.filename, file.read(), attachment.content_type)
+    return message
+
+
+@dataclass
+class Outcome:
+    email: Email
+    result: str
+    at: datetime
+    detail: str = ""
+
+
+def classify(error: Exception) -> tuple[str, str]:
+    """(RETRY or FAILED, the server's answer): 4xx and lost connections are temporary."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        answers = list(error.recipients.values())
+        codes = [code for code, _ in answers]
+        text = "; ".join(
+            f"{address}: {code} {_text(answer)}"
+            for address, (code, answer) in error.recipients.items()
+        )
+        return (RETRY if all(400 <= c < 500 for c in codes) else FAILED), text
+    if isinstance(error, smtplib.SMTPResponseException):
+        text = f"{error.smtp_code} {_text(error.smtp_error)}"
+        return (FAILED if 500 <= error.smtp_code < 600 else RETRY), text
+    return RETRY, f"{type(error).__name__}: {error}"
+
+
+def _text(answer: bytes | str) -> str:
+    return answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
+
+
+class Sender:
+    """One SMTP connection for a whole batch, reopened once if the server drops it."""
+
+    def __init__(self) -> None:
+        self.connection = get_connection(fail_silently=False)
+        self.down = ""
+
+    def open(self) -> bool:
+        try:
+            self.connection.open()
+        except OSError as error:
+            self.down = classify(error)[1]
+            return False
+        return True
+
+    def send(self, email: Email) -> Outcome:
+        if self.down:
+            return Outcome(email, RETRY, timezone.now(), self.down)
+        try:
+            build_message(email, self.connection).send()
+        except OSError as error:
+            result, detail = classify(error)
+            if not isinstance(error, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
+                self.connection.close()
+                self.open()
+            return Outcome(email, result, timezone.now(), detail)
+        return Outcome(email, SENT, timezone.now())
+
+    def close(self) -> None:
+        try:
+            self.connection.close()
+        except OSError:
+            logger.warning("Could not close the SMTP connection cleanly", exc_info=True)
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), LOAD_CHUNK):
+        yield ids[start : start + LOAD_CHUNK]
+
+
+def _claimed(ids: list[int]) -> list[Email]:
+    return list(
+        Email.objects.filter(pk__in=ids, status=EmailStatus.SENDING)
+        .prefetch_related("recipients", "attachments", "links")
+        .order_by("id")
+    )
+
+
+def _send_claimed(ids: list[int]) -> None:
+    sender = Sender()
+    sender.open()
+    try:
+        for chunk in _chunks(ids):
+            _record([sender.send(email) for email in _claimed(chunk)])
+    finally:
+        sender.close()
+
+
+# ---- Recording what happened ---------------------------------------------------------------
+
+
+def _apply(outcome: Outcome) -> EventKind:
+    """Update the email row in memory for `outcome`; returns the event to record."""
+    email = outcome.email
+    email.attempts += 1
+    email.updated_at = outcome.at
+    if outcome.result == SENT:
+        email.status, email.sent_at, email.last_error = EmailStatus.SENT, outcome.at, ""
+        email.next_attempt_at = None
+        return EventKind.SENT
+    email.last_error = outcome.detail
+    if outcome.result == RETRY and email.attempts < settings.EMAIL_MAX_ATTEMPTS:
+        email.status = EmailStatus.QUEUED
+        email.next_attempt_at = outcome.at + RETRY_DELAY * 2 ** (email.attempts - 1)
+        return EventKind.DEFERRED
+    email.status, email.next_attempt_at = EmailStatus.FAILED, None
+    return EventKind.FAILED
+
+
+@transaction.atomic
+def _record(outcomes: list[Outcome]) -> None:
+    events = [
+        EmailEvent(email=o.email, kind=_apply(o), occurred_at=o.at, detail=o.detail)
+        for o in outcomes
+    ]
+    Email.objects.bulk_update(
+        [o.email for o in outcomes],
+        ["status", "sent_at", "attempts", "last_error", "next_attempt_at", "updated_at"],
+    )
+    EmailEvent.objects.bulk_create(events)
+    _on_record([o.email for o in outcomes if o.result == SENT])
+
+
+def _keep_in_outbox(ids: list[int], *, now: datetime) -> None:
+    """Without a mailbox nothing is delivered: the emails wait in the outbox, visibly."""
+    emails = list(Email.objects.filter(pk__in=ids, status=EmailStatus.SENDING))
+    with transaction.atomic():
+        Email.objects.filter(pk__in=ids, status=EmailStatus.SENDING).update(
+            status=EmailStatus.OUTBOX, next_attempt_at=None, updated_at=now
+        )
+        EmailEvent.objects.bulk_create(
+            EmailEvent(
+                email=email,
+                kind=EventKind.OUTBOX,
+                occurred_at=now,
+                detail="No mailbox is configured (EMAIL_URL), so nothing was delivered.",
+            )
+            for email in emails
+        )
+        _on_record(emails, at=now)
+
+
+def _on_record(emails: list[Email], *, at: datetime | None = None) -> None:
+    """Put sent (or outbox) emails on their client's timeline and create their follow-ups.
+
+    These rows are derived from the email itself (not edits by a person), so they are
+    inserted in bulk, outside the audit log.
+    """
+    with_client = [e for e in emails if e.client_id]
+    Communication.objects.bulk_create(
+        Communication(
+            kind=CommunicationType.EMAIL,
+            direction=CommunicationDirection.OUTBOUND,
+            subject=e.subject[:255],
+            content=e.body_text,
+            occurred_at=at or e.sent_at,
+            client_id=e.client_id,
+            contact_id=e.contact_id,
+            email=e,
+            created_by_id=e.created_by_id,
+        )
+        for e in with_client
+    )
+    FollowUpTask.objects.bulk_create(
+        FollowUpTask(
+            client_id=e.client_id,
+            contact_id=e.contact_id,
+            title=f"Follow up: {e.subject}"[:200],
+            task_type=FollowUpType.EMAIL,
+            due_at=(at or e.sent_at) + timedelta(days=e.follow_up_days),
+            assignee_id=e.created_by_id,
+            source=FollowUpSource.TEMPLATE if e.template_id else FollowUpSource.MANUAL,
+            email=e,
+        )
+        for e in with_client
+        if e.follow_up_days
+    )

@@ -1,0 +1,335 @@
+"""Reads for emails and templates: lists, details, template values and analytics."""
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from email.utils import parseaddr
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import (
+    Coalesce,
+    ExtractHour,
+    ExtractIsoWeekDay,
+    TruncDay,
+    TruncMonth,
+    TruncWeek,
+)
+
+from forgecrm.clients.models import Client, ContactPerson, Project, ProjectStatus
+from forgecrm.emails.models import (
+    Direction,
+    Email,
+    EmailEvent,
+    EmailRecipient,
+    EmailStatus,
+    EmailTemplate,
+    EmailType,
+)
+from forgecrm.sales.models import Deal, DealStage
+
+# ---- Values of template variables ----------------------------------------------------------
+
+
+def sender_details(actor: User | None) -> dict[str, str]:
+    """{{sender_name}}, {{sender_email}} and {{sender_company}} for emails `actor` sends."""
+    company, mailbox = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    name = (actor.get_full_name() or actor.get_username()) if actor is not None else company
+    return {
+        "sender_name": name,
+        "sender_email": getattr(actor, "email", "") or mailbox,
+        "sender_company": company,
+    }
+
+
+def user_zone(user: User | None) -> zoneinfo.ZoneInfo:
+    """The time zone `user` picked under Settings (default: settings.TIME_ZONE)."""
+    profile = getattr(user, "profile", None) if user is not None else None
+    return zoneinfo.ZoneInfo(profile.timezone if profile is not None else settings.TIME_ZONE)
+
+
+def recipient_zone(contact: ContactPerson | None, client: Client | None) -> zoneinfo.ZoneInfo:
+    if contact is not None:
+        return zoneinfo.ZoneInfo(contact.effective_timezone)
+    return zoneinfo.ZoneInfo(client.timezone if client else settings.TIME_ZONE)
+
+
+def _project_name(client: Client | None, project: Project | None) -> str:
+    if project is not None:
+        return project.name
+    if client is None:
+        return ""
+    latest = (
+        client.projects.filter(status=ProjectStatus.ACTIVE)
+        .order_by("-started_on", "-id")
+        .values_list("name", flat=True)
+        .first()
+    )
+    return latest or ""
+
+
+def _deal_title(client: Client | None, deal: Deal | None) -> str:
+    if deal is not None:
+        return deal.title
+    if client is None:
+        return ""
+    latest = (
+        client.deals.exclude(stage__in=[DealStage.WON, DealStage.LOST])
+        .order_by("-created_at", "-id")
+        .values_list("title", flat=True)
+        .first()
+    )
+    return latest or ""
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Who and what an email is about: where its variables get their values."""
+
+    contact: ContactPerson | None
+    client: Client | None
+    address: str
+    deal: Deal | None = None
+    project: Project | None = None
+
+    def label(self) -> str:
+        """How the recipient is named in messages, e.g. 'Rahim Uddin (Acme Ltd)'."""
+        if self.contact is not None:
+            return f"{self.contact.full_name} ({self.contact.client.name})"
+        return self.address or (self.client.name if self.client else "this recipient")
+
+
+def template_values(
+    *, used: list[str], subject: Subject, sender: dict[str, str], at: datetime
+) -> dict[str, str]:
+    """The values of the variables in `used` that have one (the others stay undefined).
+
+    Only the variables a template uses are looked up, so a batch pays for the project and
+    deal queries only when its template asks for them.
+    """
+    contact, client = subject.contact, subject.client
+    today = at.astimezone(recipient_zone(contact, client)).date()
+    getters: dict[str, Any] = {
+        "client_name": lambda: client.name if client else "",
+        "client_website": lambda: client.website if client else "",
+        "client_industry": lambda: client.industry if client else "",
+        "client_city": lambda: client.city if client else "",
+        "contact_name": lambda: contact.full_name if contact else "",
+        "contact_first_name": lambda: contact.first_name if contact else "",
+        "contact_last_name": lambda: contact.last_name if contact else "",
+        "contact_title": lambda: contact.job_title if contact else "",
+        "contact_email": lambda: subject.address,
+        "project_name": lambda: _project_name(client, subject.project),
+        "deal_title": lambda: _deal_title(client, subject.deal),
+        "date": lambda: f"{today.day} {today:%B %Y}",
+        "year": lambda: str(today.year),
+        **{name: (lambda value=value: value) for name, value in sender.items()},
+    }
+    values = {name: getters[name]() for name in used}
+    return {name: value for name, value in values.items() if value}
+
+
+# ---- Templates ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplateFilters:
+    category: str = ""
+    template_type: str = ""
+    active: bool | None = None
+    q: str = ""
+
+
+def template_list(filters: TemplateFilters) -> QuerySet[EmailTemplate]:
+    queryset = EmailTemplate.objects.all()
+    if filters.category:
+        queryset = queryset.filter(category=filters.category)
+    if filters.template_type:
+        queryset = queryset.filter(template_type=filters.template_type)
+    if filters.active is not None:
+        queryset = queryset.filter(is_active=filters.active)
+    if filters.q:
+        queryset = queryset.filter(Q(name__icontains=filters.q) | Q(subject__icontains=filters.q))
+    return queryset.order_by("name", "id")
+
+
+# ---- Emails ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmailFilters:
+    client: int | None = None
+    contact: int | None = None
+    email_type: str = ""
+    status: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str = ""
+
+
+def _day_start(day: date, zone: zoneinfo.ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def email_list(filters: EmailFilters, *, zone: zoneinfo.ZoneInfo) -> QuerySet[Email]:
+    """Emails newest first by when they went (or will go), with what a row shows.
+
+    An email's date is when it was sent, else when it is scheduled, else when it was
+    written; `date_from`/`date_to` are whole days in `zone`.
+    """
+    queryset = Email.objects.annotate(
+        date=Coalesce("sent_at", "scheduled_at", "created_at", output_field=DateTimeField())
+    )
+    if filters.client:
+        queryset = queryset.filter(client_id=filters.client)
+    if filters.contact:
+        queryset = queryset.filter(contact_id=filters.contact)
+    if filters.email_type:
+        queryset = queryset.filter(email_type=filters.email_type)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.date_from:
+        queryset = queryset.filter(date__gte=_day_start(filters.date_from, zone))
+    if filters.date_to:
+        queryset = queryset.filter(date__lt=_day_start(filters.date_to + timedelta(days=1), zone))
+    if filters.q:
+        recipients = EmailRecipient.objects.filter(email=OuterRef("pk")).filter(
+            Q(address__icontains=filters.q) | Q(name__icontains=filters.q)
+        )
+        queryset = queryset.filter(Q(subject__icontains=filters.q) | Exists(recipients))
+    return (
+        queryset.order_by("-date", "-id")
+        .select_related("client", "contact", "template")
+        .prefetch_related("recipients")
+    )
+
+
+def email_detail(pk: int) -> Email:
+    """One email with its recipients, attachments, links and events (Email.DoesNotExist)."""
+    return (
+        Email.objects.select_related("client", "contact", "template", "deal", "project")
+        .prefetch_related(
+            "recipients",
+            "attachments",
+            "links",
+            Prefetch("events", queryset=EmailEvent.objects.select_related("link")),
+        )
+        .get(pk=pk)
+    )
+
+
+# ---- Analytics ---------------------------------------------------------------------------
+
+PERIODS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _rate(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+def _measures() -> dict[str, Count]:
+    return {
+        "sent": Count("id"),
+        "opened": Count("id", filter=Q(first_opened_at__isnull=False)),
+        "clicked": Count("id", filter=Q(click_count__gt=0)),
+        "replied": Count("id", filter=Q(replied_at__isnull=False)),
+        "bounced": Count("id", filter=Q(bounced_at__isnull=False)),
+    }
+
+
+def _with_rates(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **row,
+        "open_rate": _rate(row["opened"], row["sent"]),
+        "click_rate": _rate(row["clicked"], row["sent"]),
+        "reply_rate": _rate(row["replied"], row["sent"]),
+        "bounce_rate": _rate(row["bounced"], row["sent"]),
+    }
+
+
+def _counts(queryset: QuerySet[Email], *group: str) -> list[dict[str, Any]]:
+    return [_with_rates(row) for row in queryset.values(*group).annotate(**_measures())]
+
+
+def _best(rows: list[dict[str, Any]], key: str, min_sent: int) -> Any:
+    """The `key` of the row with the best open rate among rows with enough emails sent."""
+    candidates = [row for row in rows if row["sent"] >= min_sent]
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda row: (row["open_rate"], row["sent"], -row[key]))
+    return best[key]
+
+
+def email_analytics(
+    *,
+    zone: zoneinfo.ZoneInfo,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    period: str = "week",
+    min_sent: int = 5,
+    top_clients: int = 20,
+) -> dict[str, Any]:
+    """Sent, open, click, reply and bounce rates overall, by type, client and period.
+
+    Counts outbound emails a mail server accepted (outbox mail was never delivered).
+    "Opened" is a person opening it: opens by mail proxies and prefetchers are excluded,
+    and a person's click counts as an open (their mail app may block images). The best
+    hour and weekday (in `zone`) are those with the best open rate among those with at
+    least `min_sent` emails.
+    """
+    sent = Email.objects.filter(
+        direction=Direction.OUTBOUND,
+        sent_at__isnull=False,
+        status__in=[EmailStatus.SENT, EmailStatus.BOUNCED],
+    )
+    if date_from:
+        sent = sent.filter(sent_at__gte=_day_start(date_from, zone))
+    if date_to:
+        sent = sent.filter(sent_at__lt=_day_start(date_to + timedelta(days=1), zone))
+    labels = dict(EmailType.choices)
+    by_type = [
+        {**row, "label": labels.get(row["email_type"], row["email_type"])}
+        for row in _counts(sent.order_by(), "email_type")
+    ]
+    by_client = _counts(
+        sent.filter(client__isnull=False).annotate(client_name=F("client__name")).order_by(),
+        "client_id",
+        "client_name",
+    )
+    by_client.sort(key=lambda row: (-row["sent"], row["client_name"]))
+    periods = _counts(
+        sent.annotate(period=PERIODS[period]("sent_at", tzinfo=zone)).order_by(), "period"
+    )
+    hours = _counts(sent.annotate(hour=ExtractHour("sent_at", tzinfo=zone)).order_by(), "hour")
+    weekdays = _counts(
+        sent.annotate(weekday=ExtractIsoWeekDay("sent_at", tzinfo=zone)).order_by(), "weekday"
+    )
+    best_weekday = _best(weekdays, "weekday", min_sent)
+    return {
+        "totals": _with_rates(sent.aggregate(**_measures())),
+        "by_type": sorted(by_type, key=lambda row: -row["sent"]),
+        "by_client": by_client[:top_clients],
+        "by_period": sorted(
+            ({**row, "period": row["period"].date()} for row in periods),
+            key=lambda row: row["period"],
+        ),
+        "by_hour": sorted(hours, key=lambda row: row["hour"]),
+        "by_weekday": sorted(
+            ({**row, "name": WEEKDAYS[row["weekday"] - 1]} for row in weekdays),
+            key=lambda row: row["weekday"],
+        ),
+        "best_hour": _best(hours, "hour", min_sent),
+        "best_weekday": WEEKDAYS[best_weekday - 1] if best_weekday else None,
+    }

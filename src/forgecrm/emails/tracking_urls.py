@@ -1,0 +1,12 @@
+"""Short public tracking URLs, mounted at /t/ (see emails.views)."""
+
+from django.urls import re_path
+
+from forgecrm.emails import views
+
+app_name = "tracking"
+TOKEN = r"[A-Za-z0-9_-]{16,64}"
+urlpatterns = [
+    re_path(rf"^(?P<token>{TOKEN})\.gif$", views.tracking_open, name="open"),
+    re_path(rf"^(?P<token>{TOKEN})/c/(?P<link_token>{TOKEN})$", views.tracking_click, name="click"),
+]
