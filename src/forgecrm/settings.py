@@ -210,8 +210,6 @@ PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
 
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour: a typed "example.com" means https
-
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

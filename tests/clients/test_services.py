@@ -125,7 +125,7 @@ def test_history_includes_contacts_and_removed_addresses(member):
         phones=[],
         actor=member,
     )
-    history = client_history(client)
+    history = [item.entry for item in client_history(client)]
     reprs = [(entry.object_repr, entry.action) for entry in history]
     assert ("rahim@shapla.com.bd", LogEntry.Action.DELETE) in reprs
     assert ("Rahim Uddin", LogEntry.Action.UPDATE) in reprs

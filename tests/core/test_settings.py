@@ -12,7 +12,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    test_only = {"DEBUG", "SECRET_KEY", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "STATIC_MANIFEST"}
+    test_only = {
+        "DEBUG",
+        "SECRET_KEY",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_COOKIES",
+        "STATIC_MANIFEST",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests' Playwright fixture
+    }
     clean = {k: v for k, v in os.environ.items() if k not in test_only}
     return subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *args],

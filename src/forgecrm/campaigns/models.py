@@ -1,9 +1,9 @@
 """Email campaigns: one template sent to an audience chosen by filters."""
 
-from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
 
+from forgecrm.core.audit import track
 from forgecrm.core.models import TimeStampedModel
 
 
@@ -41,4 +41,4 @@ class EmailCampaign(TimeStampedModel):
         return self.name
 
 
-auditlog.register(EmailCampaign)
+track(EmailCampaign)

@@ -18,6 +18,7 @@ from forgecrm.clients.models import (
     ContactPerson,
     ContactPhone,
 )
+from forgecrm.core.forms import https_url_fields
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -25,6 +26,7 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
+        formfield_callback = https_url_fields
         fields = [
             "name",
             "status",
@@ -74,6 +76,7 @@ class ClientForm(forms.ModelForm):
 class ContactForm(forms.ModelForm):
     class Meta:
         model = ContactPerson
+        formfield_callback = https_url_fields
         fields = [
             "first_name",
             "last_name",

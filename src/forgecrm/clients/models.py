@@ -1,11 +1,11 @@
 """Clients (companies), their contact persons, projects and subscriptions."""
 
-from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from phonenumber_field.modelfields import PhoneNumberField
 
+from forgecrm.core.audit import track
 from forgecrm.core.models import (
     Currency,
     SoftDeleteModel,
@@ -206,16 +206,14 @@ class PhoneBase(models.Model):
 
 
 class ClientEmail(EmailAddressBase):
-    client = models.ForeignKey(
-        Client, on_delete=models.CASCADE, related_name="email_addresses"
-    )
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="email_addresses")
+
+    class Meta(EmailAddressBase.Meta):
+        indexes = [models.Index(fields=["email"], name="client_email_idx")]
 
     def get_additional_data(self) -> dict:
         """Stored on audit entries so a client's history finds rows deleted since."""
         return {"client_id": self.client_id}
-
-    class Meta(EmailAddressBase.Meta):
-        indexes = [models.Index(fields=["email"], name="client_email_idx")]
 
 
 class ClientPhone(PhoneBase):
@@ -232,12 +230,12 @@ class ContactEmail(EmailAddressBase):
         ContactPerson, on_delete=models.CASCADE, related_name="email_addresses"
     )
 
+    class Meta(EmailAddressBase.Meta):
+        indexes = [models.Index(fields=["email"], name="contact_email_idx")]
+
     def get_additional_data(self) -> dict:
         """Stored on audit entries so a client's history finds rows deleted since."""
         return {"client_id": self.contact.client_id, "contact": str(self.contact)}
-
-    class Meta(EmailAddressBase.Meta):
-        indexes = [models.Index(fields=["email"], name="contact_email_idx")]
 
 
 class ContactPhone(PhoneBase):
@@ -330,7 +328,14 @@ class Subscription(TimeStampedModel):
         return self.name
 
 
-AUDIT_EXCLUDE = ["search_text", "updated_at", "created_at"]
-for _model in (Client, ContactPerson, ClientEmail, ClientPhone, ContactEmail, ContactPhone,
-               Project, Subscription):
-    auditlog.register(_model, exclude_fields=AUDIT_EXCLUDE)
+for _model in (
+    Client,
+    ContactPerson,
+    ClientEmail,
+    ClientPhone,
+    ContactEmail,
+    ContactPhone,
+    Project,
+    Subscription,
+):
+    track(_model)

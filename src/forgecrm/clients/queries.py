@@ -6,8 +6,6 @@ from datetime import date
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from auditlog.models import LogEntry
-
 from forgecrm.clients.models import (
     Client,
     ClientEmail,
@@ -16,7 +14,7 @@ from forgecrm.clients.models import (
     ContactPerson,
     ContactPhone,
 )
-from forgecrm.core.audit import history_for
+from forgecrm.core.audit import HistoryItem, history_for, readable_history
 
 CLIENT_ORDERINGS = {
     "name": ("name", "id"),
@@ -71,13 +69,15 @@ def client_list(filters: ClientFilters, *, deleted: bool = False) -> QuerySet[Cl
         queryset = queryset.filter(client_since__lte=filters.client_since_to)
     if filters.q:
         queryset = queryset.filter(search_text__contains=normalize_search(filters.q))
-    return queryset.order_by(*CLIENT_ORDERINGS[filters.order]).select_related(
-        "primary_contact", "owner"
-    ).prefetch_related(
-        Prefetch(
-            "email_addresses",
-            queryset=ClientEmail.objects.filter(is_primary=True),
-            to_attr="primary_emails",
+    return (
+        queryset.order_by(*CLIENT_ORDERINGS[filters.order])
+        .select_related("primary_contact", "owner")
+        .prefetch_related(
+            Prefetch(
+                "email_addresses",
+                queryset=ClientEmail.objects.filter(is_primary=True),
+                to_attr="primary_emails",
+            )
         )
     )
 
@@ -111,17 +111,15 @@ def client_detail(pk: int) -> Client:
     )
 
 
-def client_history(client: Client, *, limit: int = 50) -> list[LogEntry]:
+def client_history(client: Client, *, limit: int = 50) -> list[HistoryItem]:
     """Audit entries for the client, its contacts and their addresses, newest first."""
-    contact_ids = list(
-        ContactPerson.all_objects.filter(client=client).values_list("id", flat=True)
-    )
+    contact_ids = list(ContactPerson.all_objects.filter(client=client).values_list("id", flat=True))
     entries = history_for(
         parents=[(Client, [client.pk]), (ContactPerson, contact_ids)],
         children=[ClientEmail, ClientPhone, ContactEmail, ContactPhone],
         client_id=client.pk,
     )
-    return list(entries[:limit])
+    return readable_history(list(entries[:limit]))
 
 
 @dataclass(frozen=True)
@@ -150,4 +148,3 @@ def contact_list(filters: ContactFilters) -> QuerySet[ContactPerson]:
 def client_counts_by_status() -> dict[str, int]:
     rows = Client.objects.values("status").annotate(n=Count("id"))
     return {row["status"]: row["n"] for row in rows}
-

@@ -4,29 +4,22 @@ Views only translate HTTP: forms validate, services write, queries read.
 """
 
 import math
-from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from auditlog.models import LogEntry
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page, Paginator
-from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import format_html
 from django.utils.text import capfirst
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from forgecrm.clients import queries, services
 from forgecrm.clients.forms import Bundle, ClientBundle, ContactBundle
@@ -120,6 +113,7 @@ def paginate(request: HttpRequest, queryset: Any) -> Page:
     return page
 
 
+@require_safe
 @login_required
 @permission_required("clients.view_client", raise_exception=True)
 def client_list(request: HttpRequest) -> HttpResponse:
@@ -140,115 +134,8 @@ def client_list(request: HttpRequest) -> HttpResponse:
 
 # --- Profile ------------------------------------------------------------------------------
 
-ACTION_LABELS = {
-    LogEntry.Action.CREATE: "Added",
-    LogEntry.Action.UPDATE: "Changed",
-    LogEntry.Action.DELETE: "Removed",
-    LogEntry.Action.ACCESS: "Viewed",
-}
-# Links to the parent row: the entry's subject already says whose row it is.
-HIDDEN_CHANGE_FIELDS = {"id", "client", "contact"}
 
-
-@dataclass
-class Change:
-    label: str
-    old: Any
-    new: Any
-
-
-@dataclass
-class HistoryItem:
-    entry: LogEntry
-    action: str
-    subject: str
-    changes: list[Change] = field(default_factory=list)
-    # (change, model, raw old, raw new) still to be named after one query per model
-    _pending: list = field(default_factory=list, repr=False)
-
-
-def _raw(value: Any) -> Any:
-    return None if value in (None, "None", "") else value
-
-
-def _same_number(model_field: Any, old: Any, new: Any) -> bool:
-    if model_field.get_internal_type() != "DecimalField" or old is None or new is None:
-        return False
-    try:
-        return Decimal(str(old)) == Decimal(str(new))
-    except InvalidOperation:
-        return False
-
-
-def _display(model_field: Any, value: Any) -> Any:
-    """A stored audit value as people read it (choice labels, dates, yes/no)."""
-    if value is None:
-        return None
-    if model_field.choices:
-        return dict(model_field.flatchoices).get(value, value)
-    kind = model_field.get_internal_type()
-    if kind == "BooleanField":
-        return "yes" if value in ("True", True) else "no"
-    if kind == "DateTimeField":
-        return parse_datetime(str(value)) or value
-    if kind == "DateField":
-        return parse_date(str(value)) or value
-    return value
-
-
-def history_items(entries: list[LogEntry]) -> list[HistoryItem]:
-    """Audit entries made readable: what was done to what, and which fields changed.
-
-    Related rows (owner, primary contact ...) are named with one query per model, so the
-    page's query count does not grow with the number of entries.
-    """
-    items: list[HistoryItem] = []
-    wanted: dict[type[Model], set[str]] = defaultdict(set)
-    for entry in entries:
-        model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
-        noun = capfirst(model._meta.verbose_name) if model else "Record"
-        subject = f"{noun} {entry.object_repr}"
-        owner_name = (entry.additional_data or {}).get("contact")
-        if owner_name:
-            subject += f" ({owner_name})"
-        item = HistoryItem(entry=entry, action=ACTION_LABELS.get(entry.action, ""), subject=subject)
-        items.append(item)
-        if model is None or entry.action == LogEntry.Action.DELETE:
-            continue
-        for name, values in (entry.changes_dict or {}).items():
-            if name in HIDDEN_CHANGE_FIELDS:
-                continue
-            old, new = (_raw(v) for v in values)
-            if entry.action == LogEntry.Action.CREATE and new is None:
-                continue
-            try:
-                model_field = model._meta.get_field(name)
-            except Exception:  # a field removed since the entry was written
-                item.changes.append(Change(capfirst(name), old, new))
-                continue
-            if not model_field.concrete:  # reverse relations auditlog also records
-                continue
-            if _same_number(model_field, old, new):  # 0 -> 0.00 is no change
-                continue
-            label = capfirst(model_field.verbose_name)
-            if model_field.many_to_one:
-                change = Change(label, old, new)
-                item._pending.append((change, model_field.related_model, old, new))
-                wanted[model_field.related_model].update(v for v in (old, new) if v)
-            else:
-                change = Change(label, _display(model_field, old), _display(model_field, new))
-            item.changes.append(change)
-    names = {
-        model: {str(obj.pk): str(obj) for obj in model._base_manager.filter(pk__in=ids)}
-        for model, ids in wanted.items()
-    }
-    for item in items:
-        for change, model, old, new in item._pending:
-            change.old = names[model].get(old, f"#{old}") if old else None
-            change.new = names[model].get(new, f"#{new}") if new else None
-    return items
-
-
+@require_safe
 @login_required
 @permission_required("clients.view_client", raise_exception=True)
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -259,7 +146,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "clients/detail.html",
-        {"client": client, "history": history_items(queries.client_history(client))},
+        {"client": client, "history": queries.client_history(client)},
     )
 
 
@@ -404,6 +291,7 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_safe
 @login_required
 @permission_required("clients.delete_client", raise_exception=True)
 def client_trash(request: HttpRequest) -> HttpResponse:

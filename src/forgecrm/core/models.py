@@ -39,7 +39,7 @@ class SoftDeleteModel(models.Model):
     )
 
     objects = AliveManager()
-    all_objects = models.Manager()
+    all_objects = models.Manager()  # noqa: DJ012 (a manager, not a field)
 
     class Meta:
         abstract = True

@@ -1,10 +1,10 @@
 """Follow-up tasks. "Overdue" is derived from the due time, never stored, so it is never stale."""
 
-from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from forgecrm.core.audit import track
 from forgecrm.core.models import TimeStampedModel
 
 
@@ -39,9 +39,7 @@ class FollowUpSource(models.TextChoices):
 
 
 class FollowUpTask(TimeStampedModel):
-    client = models.ForeignKey(
-        "clients.Client", on_delete=models.CASCADE, related_name="followups"
-    )
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="followups")
     contact = models.ForeignKey(
         "clients.ContactPerson",
         null=True,
@@ -106,4 +104,4 @@ class FollowUpTask(TimeStampedModel):
         return "overdue" if self.is_overdue else self.status
 
 
-auditlog.register(FollowUpTask)
+track(FollowUpTask)

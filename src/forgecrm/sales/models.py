@@ -1,10 +1,10 @@
 """Leads (people or companies not yet clients) and deals (opportunities with a value)."""
 
-from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
 from phonenumber_field.modelfields import PhoneNumberField
 
+from forgecrm.core.audit import track
 from forgecrm.core.models import Currency, TimeStampedModel, money_field
 
 
@@ -95,5 +95,5 @@ class Deal(TimeStampedModel):
         return self.title
 
 
-auditlog.register(Lead)
-auditlog.register(Deal)
+track(Lead)
+track(Deal)

@@ -5,22 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('campaigns', '0001_initial'),
-        ('emails', '0001_initial'),
+        ("campaigns", "0001_initial"),
+        ("emails", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='emailcampaign',
-            name='template',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='emails.emailtemplate'),
+            model_name="emailcampaign",
+            name="template",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="emails.emailtemplate",
+            ),
         ),
         migrations.AddIndex(
-            model_name='emailcampaign',
-            index=models.Index(fields=['status', 'scheduled_at'], name='campaign_status_idx'),
+            model_name="emailcampaign",
+            index=models.Index(fields=["status", "scheduled_at"], name="campaign_status_idx"),
         ),
     ]

@@ -2,14 +2,14 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import forgecrm.core.models
 import phonenumber_field.modelfields
 from django.conf import settings
 from django.db import migrations, models
 
+import forgecrm.core.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,227 +18,668 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Client',
+            name="Client",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('deleted_at', models.DateTimeField(blank=True, db_index=True, editable=False, null=True)),
-                ('name', models.CharField(max_length=200, verbose_name='company name')),
-                ('industry', models.CharField(blank=True, max_length=100)),
-                ('company_size', models.CharField(blank=True, choices=[('1', 'Just one person'), ('2-10', '2–10 employees'), ('11-50', '11–50 employees'), ('51-200', '51–200 employees'), ('201-1000', '201–1,000 employees'), ('1000+', 'More than 1,000 employees')], max_length=10)),
-                ('website', models.URLField(blank=True)),
-                ('linkedin_url', models.URLField(blank=True, verbose_name='LinkedIn')),
-                ('facebook_url', models.URLField(blank=True, verbose_name='Facebook')),
-                ('twitter_url', models.URLField(blank=True, verbose_name='X / Twitter')),
-                ('tax_id', models.CharField(blank=True, max_length=64, verbose_name='tax ID / business registration no.')),
-                ('address_line', models.CharField(blank=True, max_length=255, verbose_name='street address')),
-                ('city', models.CharField(blank=True, max_length=100)),
-                ('postal_code', models.CharField(blank=True, max_length=20)),
-                ('country', models.CharField(blank=True, help_text='Two-letter country code, e.g. BD, US.', max_length=2)),
-                ('timezone', forgecrm.core.models.TimeZoneField(blank=True, default='Asia/Dhaka', max_length=64)),
-                ('status', models.CharField(choices=[('prospect', 'Prospect'), ('active', 'Active'), ('inactive', 'Inactive'), ('former', 'Former'), ('blacklisted', 'Blacklisted')], default='prospect', max_length=12)),
-                ('tier', models.CharField(choices=[('bronze', 'Bronze'), ('silver', 'Silver'), ('gold', 'Gold'), ('platinum', 'Platinum')], default='bronze', max_length=10)),
-                ('client_since', models.DateField(blank=True, null=True)),
-                ('currency', models.CharField(choices=[('BDT', 'BDT — Bangladeshi taka'), ('USD', 'USD — US dollar'), ('EUR', 'EUR — Euro'), ('GBP', 'GBP — Pound sterling'), ('AUD', 'AUD — Australian dollar'), ('CAD', 'CAD — Canadian dollar'), ('INR', 'INR — Indian rupee'), ('AED', 'AED — UAE dirham'), ('SAR', 'SAR — Saudi riyal'), ('SGD', 'SGD — Singapore dollar'), ('MYR', 'MYR — Malaysian ringgit'), ('JPY', 'JPY — Japanese yen')], default='BDT', max_length=3)),
-                ('lifetime_value', models.DecimalField(decimal_places=2, default=0, max_digits=14, verbose_name='customer lifetime value')),
-                ('annual_contract_value', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('contract_renewal_date', models.DateField(blank=True, null=True)),
-                ('notes', models.TextField(blank=True)),
-                ('search_text', models.TextField(blank=True, default='', editable=False)),
-                ('deleted_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(blank=True, help_text='The team member responsible for this client.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_clients', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "deleted_at",
+                    models.DateTimeField(blank=True, db_index=True, editable=False, null=True),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="company name")),
+                ("industry", models.CharField(blank=True, max_length=100)),
+                (
+                    "company_size",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("1", "Just one person"),
+                            ("2-10", "2–10 employees"),
+                            ("11-50", "11–50 employees"),
+                            ("51-200", "51–200 employees"),
+                            ("201-1000", "201–1,000 employees"),
+                            ("1000+", "More than 1,000 employees"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("website", models.URLField(blank=True)),
+                ("linkedin_url", models.URLField(blank=True, verbose_name="LinkedIn")),
+                ("facebook_url", models.URLField(blank=True, verbose_name="Facebook")),
+                ("twitter_url", models.URLField(blank=True, verbose_name="X / Twitter")),
+                (
+                    "tax_id",
+                    models.CharField(
+                        blank=True, max_length=64, verbose_name="tax ID / business registration no."
+                    ),
+                ),
+                (
+                    "address_line",
+                    models.CharField(blank=True, max_length=255, verbose_name="street address"),
+                ),
+                ("city", models.CharField(blank=True, max_length=100)),
+                ("postal_code", models.CharField(blank=True, max_length=20)),
+                (
+                    "country",
+                    models.CharField(
+                        blank=True, help_text="Two-letter country code, e.g. BD, US.", max_length=2
+                    ),
+                ),
+                (
+                    "timezone",
+                    forgecrm.core.models.TimeZoneField(
+                        blank=True, default="Asia/Dhaka", max_length=64
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("prospect", "Prospect"),
+                            ("active", "Active"),
+                            ("inactive", "Inactive"),
+                            ("former", "Former"),
+                            ("blacklisted", "Blacklisted"),
+                        ],
+                        default="prospect",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "tier",
+                    models.CharField(
+                        choices=[
+                            ("bronze", "Bronze"),
+                            ("silver", "Silver"),
+                            ("gold", "Gold"),
+                            ("platinum", "Platinum"),
+                        ],
+                        default="bronze",
+                        max_length=10,
+                    ),
+                ),
+                ("client_since", models.DateField(blank=True, null=True)),
+                (
+                    "currency",
+                    models.CharField(
+                        choices=[
+                            ("BDT", "BDT — Bangladeshi taka"),
+                            ("USD", "USD — US dollar"),
+                            ("EUR", "EUR — Euro"),
+                            ("GBP", "GBP — Pound sterling"),
+                            ("AUD", "AUD — Australian dollar"),
+                            ("CAD", "CAD — Canadian dollar"),
+                            ("INR", "INR — Indian rupee"),
+                            ("AED", "AED — UAE dirham"),
+                            ("SAR", "SAR — Saudi riyal"),
+                            ("SGD", "SGD — Singapore dollar"),
+                            ("MYR", "MYR — Malaysian ringgit"),
+                            ("JPY", "JPY — Japanese yen"),
+                        ],
+                        default="BDT",
+                        max_length=3,
+                    ),
+                ),
+                (
+                    "lifetime_value",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=14,
+                        verbose_name="customer lifetime value",
+                    ),
+                ),
+                (
+                    "annual_contract_value",
+                    models.DecimalField(decimal_places=2, default=0, max_digits=14),
+                ),
+                ("contract_renewal_date", models.DateField(blank=True, null=True)),
+                ("notes", models.TextField(blank=True)),
+                ("search_text", models.TextField(blank=True, default="", editable=False)),
+                (
+                    "deleted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The team member responsible for this client.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="owned_clients",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'id'],
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ContactPerson',
+            name="ContactPerson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('deleted_at', models.DateTimeField(blank=True, db_index=True, editable=False, null=True)),
-                ('first_name', models.CharField(max_length=100)),
-                ('last_name', models.CharField(blank=True, max_length=100)),
-                ('job_title', models.CharField(blank=True, max_length=120)),
-                ('role', models.CharField(choices=[('decision_maker', 'Decision maker'), ('technical', 'Technical contact'), ('billing', 'Billing contact'), ('other', 'Other')], default='other', max_length=20)),
-                ('linkedin_url', models.URLField(blank=True, verbose_name='LinkedIn')),
-                ('twitter_url', models.URLField(blank=True, verbose_name='X / Twitter')),
-                ('birthday', models.DateField(blank=True, null=True)),
-                ('anniversary', models.DateField(blank=True, null=True)),
-                ('preferred_channel', models.CharField(choices=[('email', 'Email'), ('phone', 'Phone call'), ('whatsapp', 'WhatsApp'), ('sms', 'SMS'), ('meeting', 'Meeting')], default='email', max_length=10)),
-                ('timezone', forgecrm.core.models.TimeZoneField(blank=True, help_text="Leave empty to use the company's time zone.", max_length=64)),
-                ('relationship_notes', models.TextField(blank=True)),
-                ('search_text', models.TextField(blank=True, default='', editable=False)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='clients.client')),
-                ('deleted_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "deleted_at",
+                    models.DateTimeField(blank=True, db_index=True, editable=False, null=True),
+                ),
+                ("first_name", models.CharField(max_length=100)),
+                ("last_name", models.CharField(blank=True, max_length=100)),
+                ("job_title", models.CharField(blank=True, max_length=120)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("decision_maker", "Decision maker"),
+                            ("technical", "Technical contact"),
+                            ("billing", "Billing contact"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=20,
+                    ),
+                ),
+                ("linkedin_url", models.URLField(blank=True, verbose_name="LinkedIn")),
+                ("twitter_url", models.URLField(blank=True, verbose_name="X / Twitter")),
+                ("birthday", models.DateField(blank=True, null=True)),
+                ("anniversary", models.DateField(blank=True, null=True)),
+                (
+                    "preferred_channel",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("phone", "Phone call"),
+                            ("whatsapp", "WhatsApp"),
+                            ("sms", "SMS"),
+                            ("meeting", "Meeting"),
+                        ],
+                        default="email",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "timezone",
+                    forgecrm.core.models.TimeZoneField(
+                        blank=True,
+                        help_text="Leave empty to use the company's time zone.",
+                        max_length=64,
+                    ),
+                ),
+                ("relationship_notes", models.TextField(blank=True)),
+                ("search_text", models.TextField(blank=True, default="", editable=False)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contacts",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "deleted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contact person',
-                'ordering': ['first_name', 'last_name', 'id'],
+                "verbose_name": "contact person",
+                "ordering": ["first_name", "last_name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ContactEmail',
+            name="ContactEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('label', models.CharField(choices=[('work', 'Work'), ('personal', 'Personal'), ('billing', 'Billing'), ('other', 'Other')], default='work', max_length=10)),
-                ('is_primary', models.BooleanField(default=False)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='email_addresses', to='clients.contactperson')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254)),
+                (
+                    "label",
+                    models.CharField(
+                        choices=[
+                            ("work", "Work"),
+                            ("personal", "Personal"),
+                            ("billing", "Billing"),
+                            ("other", "Other"),
+                        ],
+                        default="work",
+                        max_length=10,
+                    ),
+                ),
+                ("is_primary", models.BooleanField(default=False)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="email_addresses",
+                        to="clients.contactperson",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-is_primary', 'id'],
-                'abstract': False,
+                "ordering": ["-is_primary", "id"],
+                "abstract": False,
             },
         ),
         migrations.AddField(
-            model_name='client',
-            name='primary_contact',
-            field=models.ForeignKey(blank=True, help_text='The person we talk to first.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='clients.contactperson'),
+            model_name="client",
+            name="primary_contact",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The person we talk to first.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="clients.contactperson",
+            ),
         ),
         migrations.CreateModel(
-            name='ContactPhone',
+            name="ContactPhone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', phonenumber_field.modelfields.PhoneNumberField(help_text='Any format; stored as +8801XXXXXXXXX.', max_length=128, region=None)),
-                ('kind', models.CharField(choices=[('office', 'Office'), ('mobile', 'Mobile'), ('whatsapp', 'WhatsApp'), ('other', 'Other')], default='mobile', max_length=10)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='phones', to='clients.contactperson')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    phonenumber_field.modelfields.PhoneNumberField(
+                        help_text="Any format; stored as +8801XXXXXXXXX.",
+                        max_length=128,
+                        region=None,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("office", "Office"),
+                            ("mobile", "Mobile"),
+                            ("whatsapp", "WhatsApp"),
+                            ("other", "Other"),
+                        ],
+                        default="mobile",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="phones",
+                        to="clients.contactperson",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'abstract': False,
+                "ordering": ["id"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200)),
-                ('service_type', models.CharField(choices=[('web', 'Web development'), ('mobile', 'Mobile app'), ('design', 'UI/UX design'), ('ecommerce', 'E-commerce'), ('seo', 'SEO & marketing'), ('hosting', 'Hosting'), ('maintenance', 'Maintenance & support'), ('consulting', 'Consulting'), ('other', 'Other')], max_length=20)),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('active', 'Active'), ('on_hold', 'On hold'), ('completed', 'Completed'), ('cancelled', 'Cancelled')], default='planned', max_length=12)),
-                ('started_on', models.DateField(blank=True, null=True)),
-                ('completed_on', models.DateField(blank=True, null=True)),
-                ('currency', models.CharField(choices=[('BDT', 'BDT — Bangladeshi taka'), ('USD', 'USD — US dollar'), ('EUR', 'EUR — Euro'), ('GBP', 'GBP — Pound sterling'), ('AUD', 'AUD — Australian dollar'), ('CAD', 'CAD — Canadian dollar'), ('INR', 'INR — Indian rupee'), ('AED', 'AED — UAE dirham'), ('SAR', 'SAR — Saudi riyal'), ('SGD', 'SGD — Singapore dollar'), ('MYR', 'MYR — Malaysian ringgit'), ('JPY', 'JPY — Japanese yen')], default='BDT', max_length=3)),
-                ('value', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('description', models.TextField(blank=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='projects', to='clients.client')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "service_type",
+                    models.CharField(
+                        choices=[
+                            ("web", "Web development"),
+                            ("mobile", "Mobile app"),
+                            ("design", "UI/UX design"),
+                            ("ecommerce", "E-commerce"),
+                            ("seo", "SEO & marketing"),
+                            ("hosting", "Hosting"),
+                            ("maintenance", "Maintenance & support"),
+                            ("consulting", "Consulting"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("active", "Active"),
+                            ("on_hold", "On hold"),
+                            ("completed", "Completed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="planned",
+                        max_length=12,
+                    ),
+                ),
+                ("started_on", models.DateField(blank=True, null=True)),
+                ("completed_on", models.DateField(blank=True, null=True)),
+                (
+                    "currency",
+                    models.CharField(
+                        choices=[
+                            ("BDT", "BDT — Bangladeshi taka"),
+                            ("USD", "USD — US dollar"),
+                            ("EUR", "EUR — Euro"),
+                            ("GBP", "GBP — Pound sterling"),
+                            ("AUD", "AUD — Australian dollar"),
+                            ("CAD", "CAD — Canadian dollar"),
+                            ("INR", "INR — Indian rupee"),
+                            ("AED", "AED — UAE dirham"),
+                            ("SAR", "SAR — Saudi riyal"),
+                            ("SGD", "SGD — Singapore dollar"),
+                            ("MYR", "MYR — Malaysian ringgit"),
+                            ("JPY", "JPY — Japanese yen"),
+                        ],
+                        default="BDT",
+                        max_length=3,
+                    ),
+                ),
+                ("value", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="projects",
+                        to="clients.client",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_on', '-id'],
+                "ordering": ["-started_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Subscription',
+            name="Subscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('service_type', models.CharField(choices=[('web', 'Web development'), ('mobile', 'Mobile app'), ('design', 'UI/UX design'), ('ecommerce', 'E-commerce'), ('seo', 'SEO & marketing'), ('hosting', 'Hosting'), ('maintenance', 'Maintenance & support'), ('consulting', 'Consulting'), ('other', 'Other')], max_length=20)),
-                ('name', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('paused', 'Paused'), ('cancelled', 'Cancelled')], default='active', max_length=10)),
-                ('currency', models.CharField(choices=[('BDT', 'BDT — Bangladeshi taka'), ('USD', 'USD — US dollar'), ('EUR', 'EUR — Euro'), ('GBP', 'GBP — Pound sterling'), ('AUD', 'AUD — Australian dollar'), ('CAD', 'CAD — Canadian dollar'), ('INR', 'INR — Indian rupee'), ('AED', 'AED — UAE dirham'), ('SAR', 'SAR — Saudi riyal'), ('SGD', 'SGD — Singapore dollar'), ('MYR', 'MYR — Malaysian ringgit'), ('JPY', 'JPY — Japanese yen')], default='BDT', max_length=3)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('interval', models.CharField(choices=[('monthly', 'Monthly'), ('quarterly', 'Quarterly'), ('yearly', 'Yearly')], default='monthly', max_length=10)),
-                ('started_on', models.DateField(blank=True, null=True)),
-                ('renews_on', models.DateField(blank=True, null=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to='clients.client')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "service_type",
+                    models.CharField(
+                        choices=[
+                            ("web", "Web development"),
+                            ("mobile", "Mobile app"),
+                            ("design", "UI/UX design"),
+                            ("ecommerce", "E-commerce"),
+                            ("seo", "SEO & marketing"),
+                            ("hosting", "Hosting"),
+                            ("maintenance", "Maintenance & support"),
+                            ("consulting", "Consulting"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("paused", "Paused"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(
+                        choices=[
+                            ("BDT", "BDT — Bangladeshi taka"),
+                            ("USD", "USD — US dollar"),
+                            ("EUR", "EUR — Euro"),
+                            ("GBP", "GBP — Pound sterling"),
+                            ("AUD", "AUD — Australian dollar"),
+                            ("CAD", "CAD — Canadian dollar"),
+                            ("INR", "INR — Indian rupee"),
+                            ("AED", "AED — UAE dirham"),
+                            ("SAR", "SAR — Saudi riyal"),
+                            ("SGD", "SGD — Singapore dollar"),
+                            ("MYR", "MYR — Malaysian ringgit"),
+                            ("JPY", "JPY — Japanese yen"),
+                        ],
+                        default="BDT",
+                        max_length=3,
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=14)),
+                (
+                    "interval",
+                    models.CharField(
+                        choices=[
+                            ("monthly", "Monthly"),
+                            ("quarterly", "Quarterly"),
+                            ("yearly", "Yearly"),
+                        ],
+                        default="monthly",
+                        max_length=10,
+                    ),
+                ),
+                ("started_on", models.DateField(blank=True, null=True)),
+                ("renews_on", models.DateField(blank=True, null=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="subscriptions",
+                        to="clients.client",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_on', '-id'],
+                "ordering": ["-started_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ClientEmail',
+            name="ClientEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('label', models.CharField(choices=[('work', 'Work'), ('personal', 'Personal'), ('billing', 'Billing'), ('other', 'Other')], default='work', max_length=10)),
-                ('is_primary', models.BooleanField(default=False)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='email_addresses', to='clients.client')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254)),
+                (
+                    "label",
+                    models.CharField(
+                        choices=[
+                            ("work", "Work"),
+                            ("personal", "Personal"),
+                            ("billing", "Billing"),
+                            ("other", "Other"),
+                        ],
+                        default="work",
+                        max_length=10,
+                    ),
+                ),
+                ("is_primary", models.BooleanField(default=False)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="email_addresses",
+                        to="clients.client",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-is_primary', 'id'],
-                'abstract': False,
-                'indexes': [models.Index(fields=['email'], name='client_email_idx')],
+                "ordering": ["-is_primary", "id"],
+                "abstract": False,
+                "indexes": [models.Index(fields=["email"], name="client_email_idx")],
             },
         ),
         migrations.CreateModel(
-            name='ClientPhone',
+            name="ClientPhone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', phonenumber_field.modelfields.PhoneNumberField(help_text='Any format; stored as +8801XXXXXXXXX.', max_length=128, region=None)),
-                ('kind', models.CharField(choices=[('office', 'Office'), ('mobile', 'Mobile'), ('whatsapp', 'WhatsApp'), ('other', 'Other')], default='mobile', max_length=10)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='phones', to='clients.client')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    phonenumber_field.modelfields.PhoneNumberField(
+                        help_text="Any format; stored as +8801XXXXXXXXX.",
+                        max_length=128,
+                        region=None,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("office", "Office"),
+                            ("mobile", "Mobile"),
+                            ("whatsapp", "WhatsApp"),
+                            ("other", "Other"),
+                        ],
+                        default="mobile",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="phones",
+                        to="clients.client",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'abstract': False,
-                'indexes': [models.Index(fields=['number'], name='client_phone_idx')],
+                "ordering": ["id"],
+                "abstract": False,
+                "indexes": [models.Index(fields=["number"], name="client_phone_idx")],
             },
         ),
         migrations.AddIndex(
-            model_name='contactperson',
-            index=models.Index(fields=['client', 'first_name'], name='contact_client_idx'),
+            model_name="contactperson",
+            index=models.Index(fields=["client", "first_name"], name="contact_client_idx"),
         ),
         migrations.AddIndex(
-            model_name='contactperson',
-            index=models.Index(fields=['first_name', 'last_name', 'id'], name='contact_name_idx'),
+            model_name="contactperson",
+            index=models.Index(fields=["first_name", "last_name", "id"], name="contact_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='contactperson',
-            index=models.Index(fields=['role'], name='contact_role_idx'),
+            model_name="contactperson",
+            index=models.Index(fields=["role"], name="contact_role_idx"),
         ),
         migrations.AddIndex(
-            model_name='contactperson',
-            index=models.Index(fields=['birthday'], name='contact_birthday_idx'),
+            model_name="contactperson",
+            index=models.Index(fields=["birthday"], name="contact_birthday_idx"),
         ),
         migrations.AddIndex(
-            model_name='contactemail',
-            index=models.Index(fields=['email'], name='contact_email_idx'),
+            model_name="contactemail",
+            index=models.Index(fields=["email"], name="contact_email_idx"),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(fields=['name', 'id'], name='client_name_idx'),
+            model_name="client",
+            index=models.Index(fields=["name", "id"], name="client_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(fields=['status', 'tier', 'name'], name='client_status_tier_idx'),
+            model_name="client",
+            index=models.Index(fields=["status", "tier", "name"], name="client_status_tier_idx"),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(fields=['tier', 'name'], name='client_tier_idx'),
+            model_name="client",
+            index=models.Index(fields=["tier", "name"], name="client_tier_idx"),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(fields=['industry', 'name'], name='client_industry_idx'),
+            model_name="client",
+            index=models.Index(fields=["industry", "name"], name="client_industry_idx"),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(fields=['client_since'], name='client_since_idx'),
+            model_name="client",
+            index=models.Index(fields=["client_since"], name="client_since_idx"),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(fields=['contract_renewal_date'], name='client_renewal_idx'),
+            model_name="client",
+            index=models.Index(fields=["contract_renewal_date"], name="client_renewal_idx"),
         ),
         migrations.AddIndex(
-            model_name='contactphone',
-            index=models.Index(fields=['number'], name='contact_phone_idx'),
+            model_name="contactphone",
+            index=models.Index(fields=["number"], name="contact_phone_idx"),
         ),
         migrations.AddIndex(
-            model_name='project',
-            index=models.Index(fields=['client', 'status'], name='project_client_status_idx'),
+            model_name="project",
+            index=models.Index(fields=["client", "status"], name="project_client_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='subscription',
-            index=models.Index(fields=['client', 'status'], name='subscription_client_idx'),
+            model_name="subscription",
+            index=models.Index(fields=["client", "status"], name="subscription_client_idx"),
         ),
         migrations.AddIndex(
-            model_name='subscription',
-            index=models.Index(fields=['renews_on'], name='subscription_renews_idx'),
+            model_name="subscription",
+            index=models.Index(fields=["renews_on"], name="subscription_renews_idx"),
         ),
     ]

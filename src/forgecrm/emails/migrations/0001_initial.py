@@ -7,123 +7,328 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('campaigns', '0001_initial'),
-        ('clients', '0001_initial'),
-        ('sales', '0001_initial'),
+        ("campaigns", "0001_initial"),
+        ("clients", "0001_initial"),
+        ("sales", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Email',
+            name="Email",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('direction', models.CharField(choices=[('inbound', 'Inbound'), ('outbound', 'Outbound')], default='outbound', max_length=8)),
-                ('message_id', models.CharField(help_text='RFC 5322 Message-ID', max_length=255, unique=True)),
-                ('in_reply_to', models.CharField(blank=True, db_index=True, max_length=255)),
-                ('references', models.TextField(blank=True)),
-                ('from_email', models.CharField(max_length=255)),
-                ('subject', models.CharField(blank=True, max_length=998)),
-                ('body_html', models.TextField(blank=True)),
-                ('body_text', models.TextField(blank=True)),
-                ('email_type', models.CharField(choices=[('outreach', 'Outreach'), ('proposal', 'Proposal'), ('quote', 'Quote'), ('invoice', 'Invoice'), ('follow-up', 'Follow-up'), ('greeting', 'Greeting'), ('support', 'Support'), ('marketing', 'Marketing'), ('other', 'Other')], default='other', max_length=12)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('scheduled', 'Scheduled'), ('queued', 'Queued'), ('sending', 'Sending'), ('outbox', 'In outbox (no mailbox configured)'), ('sent', 'Sent'), ('failed', 'Failed'), ('bounced', 'Bounced'), ('received', 'Received')], default='draft', max_length=10)),
-                ('scheduled_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
-                ('read_receipt_requested', models.BooleanField(default=False)),
-                ('tracking_token', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('open_count', models.PositiveIntegerField(default=0)),
-                ('first_opened_at', models.DateTimeField(blank=True, null=True)),
-                ('last_opened_at', models.DateTimeField(blank=True, null=True)),
-                ('click_count', models.PositiveIntegerField(default=0)),
-                ('read_at', models.DateTimeField(blank=True, help_text='From a read receipt.', null=True)),
-                ('replied_at', models.DateTimeField(blank=True, null=True)),
-                ('bounced_at', models.DateTimeField(blank=True, null=True)),
-                ('bounce_permanent', models.BooleanField(default=False)),
-                ('campaign', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='emails', to='campaigns.emailcampaign')),
-                ('client', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='emails', to='clients.client')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='emails', to='clients.contactperson')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='authored_emails', to=settings.AUTH_USER_MODEL)),
-                ('deal', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='emails', to='sales.deal')),
-                ('project', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='emails', to='clients.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("inbound", "Inbound"), ("outbound", "Outbound")],
+                        default="outbound",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "message_id",
+                    models.CharField(help_text="RFC 5322 Message-ID", max_length=255, unique=True),
+                ),
+                ("in_reply_to", models.CharField(blank=True, db_index=True, max_length=255)),
+                ("references", models.TextField(blank=True)),
+                ("from_email", models.CharField(max_length=255)),
+                ("subject", models.CharField(blank=True, max_length=998)),
+                ("body_html", models.TextField(blank=True)),
+                ("body_text", models.TextField(blank=True)),
+                (
+                    "email_type",
+                    models.CharField(
+                        choices=[
+                            ("outreach", "Outreach"),
+                            ("proposal", "Proposal"),
+                            ("quote", "Quote"),
+                            ("invoice", "Invoice"),
+                            ("follow-up", "Follow-up"),
+                            ("greeting", "Greeting"),
+                            ("support", "Support"),
+                            ("marketing", "Marketing"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("scheduled", "Scheduled"),
+                            ("queued", "Queued"),
+                            ("sending", "Sending"),
+                            ("outbox", "In outbox (no mailbox configured)"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("bounced", "Bounced"),
+                            ("received", "Received"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("scheduled_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
+                ("read_receipt_requested", models.BooleanField(default=False)),
+                (
+                    "tracking_token",
+                    models.CharField(blank=True, max_length=64, null=True, unique=True),
+                ),
+                ("open_count", models.PositiveIntegerField(default=0)),
+                ("first_opened_at", models.DateTimeField(blank=True, null=True)),
+                ("last_opened_at", models.DateTimeField(blank=True, null=True)),
+                ("click_count", models.PositiveIntegerField(default=0)),
+                (
+                    "read_at",
+                    models.DateTimeField(blank=True, help_text="From a read receipt.", null=True),
+                ),
+                ("replied_at", models.DateTimeField(blank=True, null=True)),
+                ("bounced_at", models.DateTimeField(blank=True, null=True)),
+                ("bounce_permanent", models.BooleanField(default=False)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="emails",
+                        to="campaigns.emailcampaign",
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="emails",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="emails",
+                        to="clients.contactperson",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="authored_emails",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "deal",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="emails",
+                        to="sales.deal",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="emails",
+                        to="clients.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='EmailAttachment',
+            name="EmailAttachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to='attachments/%Y/%m/')),
-                ('filename', models.CharField(max_length=255)),
-                ('content_type', models.CharField(max_length=150)),
-                ('size', models.PositiveBigIntegerField()),
-                ('email', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='emails.email')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.FileField(upload_to="attachments/%Y/%m/")),
+                ("filename", models.CharField(max_length=255)),
+                ("content_type", models.CharField(max_length=150)),
+                ("size", models.PositiveBigIntegerField()),
+                (
+                    "email",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="emails.email",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='EmailTemplate',
+            name="EmailTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=150, unique=True)),
-                ('subject', models.CharField(max_length=255)),
-                ('body_html', models.TextField(help_text='Variables such as {{client_name}} are filled in.')),
-                ('template_type', models.CharField(choices=[('outreach', 'Outreach'), ('proposal', 'Proposal'), ('quote', 'Quote'), ('invoice', 'Invoice'), ('follow-up', 'Follow-up'), ('greeting', 'Greeting'), ('support', 'Support'), ('marketing', 'Marketing'), ('other', 'Other')], default='other', max_length=12)),
-                ('category', models.CharField(choices=[('proposals', 'Proposals'), ('invoices', 'Invoices'), ('follow-ups', 'Follow-ups'), ('greetings', 'Greetings'), ('onboarding', 'Onboarding'), ('marketing', 'Marketing'), ('general', 'General')], default='general', max_length=12)),
-                ('usage_count', models.PositiveIntegerField(default=0, editable=False)),
-                ('last_used_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('is_active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=150, unique=True)),
+                ("subject", models.CharField(max_length=255)),
+                (
+                    "body_html",
+                    models.TextField(help_text="Variables such as {{client_name}} are filled in."),
+                ),
+                (
+                    "template_type",
+                    models.CharField(
+                        choices=[
+                            ("outreach", "Outreach"),
+                            ("proposal", "Proposal"),
+                            ("quote", "Quote"),
+                            ("invoice", "Invoice"),
+                            ("follow-up", "Follow-up"),
+                            ("greeting", "Greeting"),
+                            ("support", "Support"),
+                            ("marketing", "Marketing"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("proposals", "Proposals"),
+                            ("invoices", "Invoices"),
+                            ("follow-ups", "Follow-ups"),
+                            ("greetings", "Greetings"),
+                            ("onboarding", "Onboarding"),
+                            ("marketing", "Marketing"),
+                            ("general", "General"),
+                        ],
+                        default="general",
+                        max_length=12,
+                    ),
+                ),
+                ("usage_count", models.PositiveIntegerField(default=0, editable=False)),
+                ("last_used_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['name'],
-                'indexes': [models.Index(fields=['category', 'name'], name='template_category_idx')],
+                "ordering": ["name"],
+                "indexes": [
+                    models.Index(fields=["category", "name"], name="template_category_idx")
+                ],
             },
         ),
         migrations.AddField(
-            model_name='email',
-            name='template',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='emails', to='emails.emailtemplate'),
+            model_name="email",
+            name="template",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="emails",
+                to="emails.emailtemplate",
+            ),
         ),
         migrations.CreateModel(
-            name='EmailRecipient',
+            name="EmailRecipient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('to', 'To'), ('cc', 'Cc'), ('bcc', 'Bcc')], default='to', max_length=3)),
-                ('address', models.EmailField(max_length=254)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='clients.contactperson')),
-                ('email', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recipients', to='emails.email')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("to", "To"), ("cc", "Cc"), ("bcc", "Bcc")],
+                        default="to",
+                        max_length=3,
+                    ),
+                ),
+                ("address", models.EmailField(max_length=254)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="clients.contactperson",
+                    ),
+                ),
+                (
+                    "email",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recipients",
+                        to="emails.email",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['address'], name='recipient_address_idx')],
+                "ordering": ["id"],
+                "indexes": [models.Index(fields=["address"], name="recipient_address_idx")],
             },
         ),
         migrations.AddIndex(
-            model_name='email',
-            index=models.Index(fields=['client', '-created_at'], name='email_client_idx'),
+            model_name="email",
+            index=models.Index(fields=["client", "-created_at"], name="email_client_idx"),
         ),
         migrations.AddIndex(
-            model_name='email',
-            index=models.Index(fields=['status', 'scheduled_at'], name='email_status_sched_idx'),
+            model_name="email",
+            index=models.Index(fields=["status", "scheduled_at"], name="email_status_sched_idx"),
         ),
         migrations.AddIndex(
-            model_name='email',
-            index=models.Index(fields=['email_type', '-created_at'], name='email_type_idx'),
+            model_name="email",
+            index=models.Index(fields=["email_type", "-created_at"], name="email_type_idx"),
         ),
         migrations.AddIndex(
-            model_name='email',
-            index=models.Index(fields=['-sent_at'], name='email_sent_idx'),
+            model_name="email",
+            index=models.Index(fields=["-sent_at"], name="email_sent_idx"),
         ),
     ]

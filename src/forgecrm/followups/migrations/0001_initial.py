@@ -7,40 +7,144 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('clients', '0001_initial'),
-        ('emails', '0001_initial'),
+        ("clients", "0001_initial"),
+        ("emails", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FollowUpTask',
+            name="FollowUpTask",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('title', models.CharField(max_length=200)),
-                ('task_type', models.CharField(choices=[('email', 'Email'), ('call', 'Call'), ('meeting', 'Meeting'), ('proposal', 'Proposal'), ('invoice', 'Invoice'), ('other', 'Other')], max_length=10)),
-                ('priority', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High'), ('urgent', 'Urgent')], default='medium', max_length=6)),
-                ('due_at', models.DateTimeField()),
-                ('remind_before', models.DurationField(blank=True, help_text='How long before the due time to remind.', null=True)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('in-progress', 'In progress'), ('completed', 'Completed'), ('cancelled', 'Cancelled')], default='pending', max_length=12)),
-                ('notes', models.TextField(blank=True)),
-                ('source', models.CharField(choices=[('manual', 'Manual'), ('rule', 'Automatic rule'), ('sequence', 'Sequence'), ('template', 'Email template')], default='manual', max_length=10)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('skip_reason', models.TextField(blank=True)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='followups', to=settings.AUTH_USER_MODEL)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='followups', to='clients.client')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='followups', to='clients.contactperson')),
-                ('email', models.ForeignKey(blank=True, help_text='The email this follow-up was scheduled from.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='followups', to='emails.email')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "task_type",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("call", "Call"),
+                            ("meeting", "Meeting"),
+                            ("proposal", "Proposal"),
+                            ("invoice", "Invoice"),
+                            ("other", "Other"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[
+                            ("low", "Low"),
+                            ("medium", "Medium"),
+                            ("high", "High"),
+                            ("urgent", "Urgent"),
+                        ],
+                        default="medium",
+                        max_length=6,
+                    ),
+                ),
+                ("due_at", models.DateTimeField()),
+                (
+                    "remind_before",
+                    models.DurationField(
+                        blank=True, help_text="How long before the due time to remind.", null=True
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("in-progress", "In progress"),
+                            ("completed", "Completed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Manual"),
+                            ("rule", "Automatic rule"),
+                            ("sequence", "Sequence"),
+                            ("template", "Email template"),
+                        ],
+                        default="manual",
+                        max_length=10,
+                    ),
+                ),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("skip_reason", models.TextField(blank=True)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="followups",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="followups",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="followups",
+                        to="clients.contactperson",
+                    ),
+                ),
+                (
+                    "email",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The email this follow-up was scheduled from.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="followups",
+                        to="emails.email",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_at', 'id'],
-                'indexes': [models.Index(fields=['status', 'due_at'], name='followup_status_due_idx'), models.Index(fields=['assignee', 'status', 'due_at'], name='followup_assignee_idx'), models.Index(fields=['client', 'status', 'due_at'], name='followup_client_idx')],
+                "ordering": ["due_at", "id"],
+                "indexes": [
+                    models.Index(fields=["status", "due_at"], name="followup_status_due_idx"),
+                    models.Index(
+                        fields=["assignee", "status", "due_at"], name="followup_assignee_idx"
+                    ),
+                    models.Index(fields=["client", "status", "due_at"], name="followup_client_idx"),
+                ],
             },
         ),
     ]

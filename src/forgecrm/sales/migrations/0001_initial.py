@@ -8,72 +8,209 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('clients', '0001_initial'),
+        ("clients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Lead',
+            name="Lead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200, verbose_name='person')),
-                ('company_name', models.CharField(blank=True, max_length=200)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', phonenumber_field.modelfields.PhoneNumberField(blank=True, max_length=128, region=None)),
-                ('source', models.CharField(choices=[('website', 'Website form'), ('referral', 'Referral'), ('social', 'Social media'), ('email', 'Email'), ('event', 'Event'), ('marketplace', 'Marketplace (Upwork, Fiverr ...)'), ('other', 'Other')], default='other', max_length=12)),
-                ('status', models.CharField(choices=[('new', 'New'), ('contacted', 'Contacted'), ('qualified', 'Qualified'), ('unqualified', 'Unqualified'), ('converted', 'Converted to client')], default='new', max_length=12)),
-                ('converted_at', models.DateTimeField(blank=True, null=True)),
-                ('notes', models.TextField(blank=True)),
-                ('converted_client', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='leads', to='clients.client')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200, verbose_name="person")),
+                ("company_name", models.CharField(blank=True, max_length=200)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "phone",
+                    phonenumber_field.modelfields.PhoneNumberField(
+                        blank=True, max_length=128, region=None
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("website", "Website form"),
+                            ("referral", "Referral"),
+                            ("social", "Social media"),
+                            ("email", "Email"),
+                            ("event", "Event"),
+                            ("marketplace", "Marketplace (Upwork, Fiverr ...)"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("contacted", "Contacted"),
+                            ("qualified", "Qualified"),
+                            ("unqualified", "Unqualified"),
+                            ("converted", "Converted to client"),
+                        ],
+                        default="new",
+                        max_length=12,
+                    ),
+                ),
+                ("converted_at", models.DateTimeField(blank=True, null=True)),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "converted_client",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="leads",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Deal',
+            name="Deal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('title', models.CharField(max_length=200)),
-                ('stage', models.CharField(choices=[('qualification', 'Qualification'), ('proposal', 'Proposal sent'), ('negotiation', 'Negotiation'), ('won', 'Won'), ('lost', 'Lost')], default='qualification', max_length=15)),
-                ('currency', models.CharField(choices=[('BDT', 'BDT — Bangladeshi taka'), ('USD', 'USD — US dollar'), ('EUR', 'EUR — Euro'), ('GBP', 'GBP — Pound sterling'), ('AUD', 'AUD — Australian dollar'), ('CAD', 'CAD — Canadian dollar'), ('INR', 'INR — Indian rupee'), ('AED', 'AED — UAE dirham'), ('SAR', 'SAR — Saudi riyal'), ('SGD', 'SGD — Singapore dollar'), ('MYR', 'MYR — Malaysian ringgit'), ('JPY', 'JPY — Japanese yen')], default='BDT', max_length=3)),
-                ('amount', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('expected_close', models.DateField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('notes', models.TextField(blank=True)),
-                ('client', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='deals', to='clients.client')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='deals', to='clients.project')),
-                ('lead', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='deals', to='sales.lead')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("qualification", "Qualification"),
+                            ("proposal", "Proposal sent"),
+                            ("negotiation", "Negotiation"),
+                            ("won", "Won"),
+                            ("lost", "Lost"),
+                        ],
+                        default="qualification",
+                        max_length=15,
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(
+                        choices=[
+                            ("BDT", "BDT — Bangladeshi taka"),
+                            ("USD", "USD — US dollar"),
+                            ("EUR", "EUR — Euro"),
+                            ("GBP", "GBP — Pound sterling"),
+                            ("AUD", "AUD — Australian dollar"),
+                            ("CAD", "CAD — Canadian dollar"),
+                            ("INR", "INR — Indian rupee"),
+                            ("AED", "AED — UAE dirham"),
+                            ("SAR", "SAR — Saudi riyal"),
+                            ("SGD", "SGD — Singapore dollar"),
+                            ("MYR", "MYR — Malaysian ringgit"),
+                            ("JPY", "JPY — Japanese yen"),
+                        ],
+                        default="BDT",
+                        max_length=3,
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("expected_close", models.DateField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deals",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="deals",
+                        to="clients.project",
+                    ),
+                ),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="deals",
+                        to="sales.lead",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(fields=['status', '-created_at'], name='lead_status_idx'),
+            model_name="lead",
+            index=models.Index(fields=["status", "-created_at"], name="lead_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(fields=['email'], name='lead_email_idx'),
+            model_name="lead",
+            index=models.Index(fields=["email"], name="lead_email_idx"),
         ),
         migrations.AddIndex(
-            model_name='deal',
-            index=models.Index(fields=['client', 'stage'], name='deal_client_stage_idx'),
+            model_name="deal",
+            index=models.Index(fields=["client", "stage"], name="deal_client_stage_idx"),
         ),
         migrations.AddIndex(
-            model_name='deal',
-            index=models.Index(fields=['stage', 'expected_close'], name='deal_stage_close_idx'),
+            model_name="deal",
+            index=models.Index(fields=["stage", "expected_close"], name="deal_stage_close_idx"),
         ),
     ]

@@ -17,4 +17,7 @@ class Command(BaseCommand):
             raise CommandError(f"No active user named {username!r}.")
         _, raw = api_token_create(user=user, name=name)
         self.stdout.write(raw)
-        self.stderr.write("Keep it safe: it cannot be shown again. Send it as 'Authorization: Bearer <token>'.")
+        self.stderr.write(
+            "Keep it safe: it cannot be shown again. "
+            "Send it as 'Authorization: Bearer <token>'."
+        )
