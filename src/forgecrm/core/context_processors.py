@@ -4,6 +4,7 @@ from django.urls import reverse
 NAV_ITEMS = (
     ("Dashboard", "core:dashboard", "speedometer2", None),
     ("Clients", "clients:list", "building", "clients.view_client"),
+    ("Calendar", "events:calendar", "calendar3", "events.view_importantdate"),
 )
 
 

@@ -1,9 +1,14 @@
 """Important dates: holidays, birthdays, anniversaries, milestones and renewals."""
 
-from auditlog.registry import auditlog
-from django.db import models
+import hashlib
 
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from forgecrm.core.audit import track
 from forgecrm.core.models import TimeStampedModel
+from forgecrm.events.recurrence import monthly_rule, normalize_rule, yearly_rule
 
 
 class EventType(models.TextChoices):
@@ -70,8 +75,73 @@ class ImportantDate(TimeStampedModel):
     def is_recurring(self) -> bool:
         return self.recurrence != Recurrence.NONE
 
+    def rule_text(self) -> str:
+        """The RFC 5545 rule it repeats by ("" when it does not)."""
+        if self.recurrence == Recurrence.YEARLY:
+            return yearly_rule(self.date)
+        if self.recurrence == Recurrence.MONTHLY:
+            return monthly_rule(self.date)
+        if self.recurrence == Recurrence.CUSTOM:
+            return normalize_rule(self.rrule)
+        return ""
+
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("events:detail", args=[self.pk])
 
-auditlog.register(ImportantDate)
+
+class LunarHoliday(models.TextChoices):
+    """Built-in holidays that follow the moon: estimated until someone confirms the date."""
+
+    EID_UL_FITR = "eid-ul-fitr", "Eid ul-Fitr"
+    EID_UL_ADHA = "eid-ul-adha", "Eid ul-Adha"
+
+
+class HolidayOverride(TimeStampedModel):
+    """The sighted date of a lunar holiday; it replaces the library's estimate.
+
+    Keyed by the Islamic (Hijri) year, which names each Eid exactly once, while a
+    Gregorian year can hold two of them (Eid ul-Fitr fell on 3 Jan and 24 Dec 2033).
+    """
+
+    holiday = models.CharField(max_length=20, choices=LunarHoliday.choices)
+    hijri_year = models.PositiveSmallIntegerField()
+    date = models.DateField()
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["holiday", "hijri_year"], name="holiday_override_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_holiday_display()} {self.hijri_year} AH: {self.date:%d %b %Y}"
+
+
+class CalendarFeed(models.Model):
+    """A user's private calendar subscription URL; only the SHA-256 of its token is kept.
+
+    One per user: making a new one replaces the row, so the old URL stops working.
+    """
+
+    TOKEN_PREFIX = "fcal_"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"
+
+    @staticmethod
+    def hash_token(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+
+track(ImportantDate)
+track(HolidayOverride)
