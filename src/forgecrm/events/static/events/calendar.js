@@ -87,7 +87,7 @@
   }
 
   var calendar = new FullCalendar.Calendar(document.getElementById("calendar"), {
-    initialView: "dayGridMonth",
+    initialView: narrow ? "listMonth" : "dayGridMonth",  // titles fit a phone's width in a list
     initialDate: config.initialDate || undefined,
     headerToolbar: narrow
       ? { left: "prev,next", center: "title", right: "today" }
