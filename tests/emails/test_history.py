@@ -28,8 +28,13 @@ def subjects(response) -> list[str]:
 def test_the_list_filters_by_client_type_status_dates_and_search(api):
     acme, beta = ClientFactory(name="Acme"), ClientFactory(name="Beta")
     EmailFactory(subject="Proposal", client=acme, email_type="proposal", sent_at=at(2, 4))
-    EmailFactory(subject="Invoice", client=beta, email_type="invoice", sent_at=at(9, 20),
-                 to="billing@beta.example")
+    EmailFactory(
+        subject="Invoice",
+        client=beta,
+        email_type="invoice",
+        sent_at=at(9, 20),
+        to="billing@beta.example",
+    )
     EmailFactory(subject="Hello", status=EmailStatus.FAILED, sent_at=None)
 
     assert subjects(api.get("/emails")) == ["Hello", "Invoice", "Proposal"]
@@ -59,17 +64,20 @@ def test_the_list_takes_the_same_number_of_queries_for_any_page_size(api):
     assert queries_for(2) == queries_for(8)
 
 
-def test_one_email_shows_its_recipients_attachments_links_and_events(
-    api, committed, smtp, client
-):
+def test_one_email_shows_its_recipients_attachments_links_and_events(api, committed, smtp, client):
     rahim = contact_with_address(first_name="Rahim", address="rahim@acme.example")
     body = {
         "to": [rahim.pk],
         "bcc": ["boss@pixelforgebd.com"],
         "subject": "Plan",
         "body_html": '<p><a href="https://pixelforgebd.com/plan">Plan</a></p>',
-        "attachments": [{"filename": "../../etc/plan.html", "content_type": "text/html",
-                         "content_base64": base64.b64encode(b"<script>x</script>").decode()}],
+        "attachments": [
+            {
+                "filename": "../../etc/plan.html",
+                "content_type": "text/html",
+                "content_base64": base64.b64encode(b"<script>x</script>").decode(),
+            }
+        ],
     }
     with committed():
         email_id = api.post("/emails/send", body).json()["id"]
@@ -96,8 +104,14 @@ def test_analytics_on_a_known_set_of_emails(api):
     acme, beta = ClientFactory(name="Acme"), ClientFactory(name="Beta")
     opened = {"first_opened_at": at(20, 0), "open_count": 1}
     # Monday 2 Nov, 10:00 and 10:30 in Dhaka: two proposals to Acme, both opened.
-    EmailFactory(email_type="proposal", client=acme, sent_at=at(2, 4), click_count=1,
-                 replied_at=at(3, 0), **opened)
+    EmailFactory(
+        email_type="proposal",
+        client=acme,
+        sent_at=at(2, 4),
+        click_count=1,
+        replied_at=at(3, 0),
+        **opened,
+    )
     EmailFactory(email_type="proposal", client=acme, sent_at=at(2, 4, 30), **opened)
     # Tuesdays 3 and 10 Nov, 15:00 in Dhaka: invoices to Beta, one opened.
     EmailFactory(email_type="invoice", client=beta, sent_at=at(3, 9))
@@ -109,8 +123,15 @@ def test_analytics_on_a_known_set_of_emails(api):
 
     result = api.get("/emails/analytics", {"period": "week", "min_sent": 2}).json()
     assert result["totals"] == {
-        "sent": 5, "opened": 3, "clicked": 1, "replied": 1, "bounced": 0,
-        "open_rate": 60.0, "click_rate": 20.0, "reply_rate": 20.0, "bounce_rate": 0.0,
+        "sent": 5,
+        "opened": 3,
+        "clicked": 1,
+        "replied": 1,
+        "bounced": 0,
+        "open_rate": 60.0,
+        "click_rate": 20.0,
+        "reply_rate": 20.0,
+        "bounce_rate": 0.0,
     }
     by_type = {row["email_type"]: (row["sent"], row["open_rate"]) for row in result["by_type"]}
     assert by_type == {"proposal": (2, 100.0), "invoice": (2, 50.0), "follow-up": (1, 0.0)}

@@ -14,7 +14,7 @@ def render(source: str, html: bool = True, **values: str) -> str:
 
 def test_variables_are_filled_in_and_escaped_in_html():
     source = "<p>Dear {{contact_first_name}} of {{ client_name }}</p>"
-    assert rendering.check(source) == ["contact_first_name", "client_name"]
+    assert rendering.check(source) == ("contact_first_name", "client_name")
     html = render(source, contact_first_name="Rahim", client_name="Tom & Jerry <Ltd>")
     assert html == "<p>Dear Rahim of Tom &amp; Jerry &lt;Ltd&gt;</p>"
     assert render("{{client_name}}", html=False, client_name="Tom & Jerry") == "Tom & Jerry"

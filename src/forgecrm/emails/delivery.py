@@ -11,19 +11,29 @@ import logging
 import smtplib
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection as db
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from forgecrm.emails import tracking
-from forgecrm.emails.models import Email, EmailEvent, EmailStatus, EventKind, RecipientKind
+from forgecrm.emails.models import (
+    Email,
+    EmailAttachment,
+    EmailEvent,
+    EmailLink,
+    EmailRecipient,
+    EmailStatus,
+    EventKind,
+    RecipientKind,
+)
 from forgecrm.followups.models import FollowUpSource, FollowUpTask, FollowUpType
 from forgecrm.timeline.models import Communication, CommunicationDirection, CommunicationType
 
@@ -36,17 +46,36 @@ LOAD_CHUNK = 200
 SWEEP_LIMIT = 1000
 
 SENT, RETRY, FAILED = "sent", "retry", "failed"
+RECORDED_FIELDS = ("status", "sent_at", "attempts", "last_error", "next_attempt_at", "updated_at")
 
 
 # ---- Claiming and the rate limit -----------------------------------------------------------
 
 
+# The claim and the recording of outcomes run once per email in the sending loop, so they
+# are plain SQL: the ORM's update() costs several times the query itself there. Column
+# names and values still come from the model's fields.
+
+
+def _column(name: str) -> str:
+    return db.ops.quote_name(Email._meta.get_field(name).column)
+
+
+def _value(name: str, value: object) -> object:
+    return Email._meta.get_field(name).get_db_prep_save(value, db)
+
+
 def claim(*, email_id: int, now: datetime) -> bool:
     """Take a queued email for sending; True for exactly one caller."""
-    taken = Email.objects.filter(pk=email_id, status=EmailStatus.QUEUED).update(
-        status=EmailStatus.SENDING, updated_at=now
+    sql = (
+        f"UPDATE {db.ops.quote_name(Email._meta.db_table)} "
+        f"SET {_column('status')} = %s, {_column('updated_at')} = %s "
+        f"WHERE {_column('id')} = %s AND {_column('status')} = %s"
     )
-    return taken == 1
+    params = [EmailStatus.SENDING, _value("updated_at", now), email_id, EmailStatus.QUEUED]
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
 
 
 def room(now: datetime) -> int:
@@ -95,11 +124,14 @@ def deliver(*, ids: list[int]) -> None:
     """Send the queued emails among `ids` (or keep them in the outbox without a mailbox)."""
     now = timezone.now()
     if not settings.EMAIL_DELIVERY_ENABLED:
-        _keep_in_outbox([pk for pk in ids if claim(email_id=pk, now=now)], now=now)
+        with transaction.atomic():
+            claimed = [pk for pk in ids if claim(email_id=pk, now=now)]
+        _keep_in_outbox(claimed, now=now)
         return
     allowed = max(0, room(now))
     _hold(ids[allowed:], now=now, status=EmailStatus.QUEUED)
-    claimed = [pk for pk in ids[:allowed] if claim(email_id=pk, now=now)]
+    with transaction.atomic():  # one commit for the batch's claims, not one per email
+        claimed = [pk for pk in ids[:allowed] if claim(email_id=pk, now=now)]
     excess = -room(now)
     if excess > 0:
         _hold(claimed[-excess:], now=now, status=EmailStatus.SENDING)
@@ -111,13 +143,44 @@ def deliver(*, ids: list[int]) -> None:
 # ---- Building and sending messages ---------------------------------------------------------
 
 
-def build_message(email: Email, connection: BaseEmailBackend) -> EmailMultiAlternatives:
+@dataclass
+class Outgoing:
+    """An email with what its message is made of."""
+
+    email: Email
+    recipients: list[EmailRecipient] = field(default_factory=list)
+    links: dict[str, str] = field(default_factory=dict)
+    attachments: list[EmailAttachment] = field(default_factory=list)
+
+
+def outgoing(ids: list[int], *, status: str = EmailStatus.SENDING) -> list[Outgoing]:
+    """The emails among `ids` in `status`, with their recipients, links and attachments.
+
+    Gathered with one query per table; prefetch_related would build a queryset per email,
+    which costs more than the queries themselves.
+    """
+    found = {
+        email.pk: Outgoing(email)
+        for email in Email.objects.filter(pk__in=ids, status=status).order_by("id")
+    }
+    for recipient in EmailRecipient.objects.filter(email_id__in=found).order_by("id"):
+        found[recipient.email_id].recipients.append(recipient)
+    links = EmailLink.objects.filter(email_id__in=found).values_list("email_id", "url", "token")
+    for email_id, url, token in links:
+        found[email_id].links[url] = token
+    for attachment in EmailAttachment.objects.filter(email_id__in=found).order_by("id"):
+        found[attachment.email_id].attachments.append(attachment)
+    return list(found.values())
+
+
+def build_message(item: Outgoing, connection: BaseEmailBackend) -> EmailMultiAlternatives:
     """The MIME message of an email: text and tracked HTML parts, attachments, headers.
 
     Bcc recipients get the message but never appear in its headers.
     """
+    email = item.email
     by_kind: dict[str, list[str]] = {kind: [] for kind in RecipientKind.values}
-    for recipient in email.recipients.all():
+    for recipient in item.recipients:
         by_kind[recipient.kind].append(formataddr((recipient.name, recipient.address)))
     headers = {"Message-ID": email.message_id}
     if email.read_receipt_requested:
@@ -132,10 +195,11 @@ def build_message(email: Email, connection: BaseEmailBackend) -> EmailMultiAlter
         connection=connection,
         headers=headers,
     )
-    links = {link.url: link.token for link in email.links.all()}
-    html = tracking.tracked_html(email.body_html, token=email.tracking_token, link_tokens=links)
+    html = tracking.tracked_html(
+        email.body_html, token=email.tracking_token, link_tokens=item.links
+    )
     message.attach_alternative(html, "text/html")
-    for attachment in email.attachments.all():
+    for attachment in item.attachments:
         with attachment.file.open("rb") as file:
             message.attach(attachment.filename, file.read(), attachment.content_type)
     return message
@@ -184,18 +248,18 @@ class Sender:
             return False
         return True
 
-    def send(self, email: Email) -> Outcome:
+    def send(self, item: Outgoing) -> Outcome:
         if self.down:
-            return Outcome(email, RETRY, timezone.now(), self.down)
+            return Outcome(item.email, RETRY, timezone.now(), self.down)
         try:
-            build_message(email, self.connection).send()
+            build_message(item, self.connection).send()
         except OSError as error:
             result, detail = classify(error)
             if not isinstance(error, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
-                self.connection.close()
+                self.close()
                 self.open()
-            return Outcome(email, result, timezone.now(), detail)
-        return Outcome(email, SENT, timezone.now())
+            return Outcome(item.email, result, timezone.now(), detail)
+        return Outcome(item.email, SENT, timezone.now())
 
     def close(self) -> None:
         try:
@@ -209,20 +273,12 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
         yield ids[start : start + LOAD_CHUNK]
 
 
-def _claimed(ids: list[int]) -> list[Email]:
-    return list(
-        Email.objects.filter(pk__in=ids, status=EmailStatus.SENDING)
-        .prefetch_related("recipients", "attachments", "links")
-        .order_by("id")
-    )
-
-
 def _send_claimed(ids: list[int]) -> None:
     sender = Sender()
     sender.open()
     try:
         for chunk in _chunks(ids):
-            _record([sender.send(email) for email in _claimed(chunk)])
+            _record([sender.send(item) for item in outgoing(chunk)])
     finally:
         sender.close()
 
@@ -254,10 +310,17 @@ def _record(outcomes: list[Outcome]) -> None:
         EmailEvent(email=o.email, kind=_apply(o), occurred_at=o.at, detail=o.detail)
         for o in outcomes
     ]
-    Email.objects.bulk_update(
-        [o.email for o in outcomes],
-        ["status", "sent_at", "attempts", "last_error", "next_attempt_at", "updated_at"],
+    assignments = ", ".join(f"{_column(name)} = %s" for name in RECORDED_FIELDS)
+    sql = (
+        f"UPDATE {db.ops.quote_name(Email._meta.db_table)} SET {assignments} "
+        f"WHERE {_column('id')} = %s"
     )
+    rows = [
+        [*(_value(name, getattr(o.email, name)) for name in RECORDED_FIELDS), o.email.pk]
+        for o in outcomes
+    ]
+    with db.cursor() as cursor:
+        cursor.executemany(sql, rows)
     EmailEvent.objects.bulk_create(events)
     _on_record([o.email for o in outcomes if o.result == SENT])
 

@@ -1,9 +1,9 @@
 """Emails (every one a row before it is sent), their recipients, attachments and templates."""
 
-from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
 
+from forgecrm.core.audit import track
 from forgecrm.core.models import TimeStampedModel
 
 
@@ -254,4 +254,4 @@ class EmailEvent(models.Model):
         return f"{self.get_kind_display()} at {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
-auditlog.register(EmailTemplate)
+track(EmailTemplate)

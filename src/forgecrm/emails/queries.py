@@ -111,7 +111,7 @@ class Subject:
 
 
 def template_values(
-    *, used: list[str], subject: Subject, sender: dict[str, str], at: datetime
+    *, used: tuple[str, ...], subject: Subject, sender: dict[str, str], at: datetime
 ) -> dict[str, str]:
     """The values of the variables in `used` that have one (the others stay undefined).
 

@@ -139,14 +139,15 @@ def _parse(source: str, env: SandboxedEnvironment) -> nodes.Template:
         raise TemplateProblem(f"Line {exc.lineno}: {exc.message}") from None
 
 
-def check(source: str) -> list[str]:
+@functools.lru_cache(maxsize=256)
+def check(source: str) -> tuple[str, ...]:
     """The variables `source` uses, in order; TemplateProblem if it is not a usable template."""
     used: list[str] = []
     for node in _walk(_parse(source, HTML_ENV)):
         name = _check_node(node)
         if name and name not in used:
             used.append(name)
-    return used
+    return tuple(used)
 
 
 @functools.lru_cache(maxsize=256)

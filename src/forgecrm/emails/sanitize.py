@@ -1,5 +1,6 @@
 """HTML written by users, made safe with nh3, and the plain-text part made from it."""
 
+import functools
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -114,10 +115,14 @@ class _TextMaker(HTMLParser):
         self.parts.append(data if self.in_pre else re.sub(r"\s+", " ", data))
 
     def text(self) -> str:
-        text = "".join(self.parts)
-        text = re.sub(r"[ \t]+\n", "\n", text)
-        text = re.sub(r"\n[ \t]+(?=\S)", "\n", text)
-        return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+        return tidy_text("".join(self.parts))
+
+
+def tidy_text(text: str) -> str:
+    """No spaces around line ends, at most one blank line in a row, one final newline."""
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"\n[ \t]+(?=\S)", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
 def html_to_text(html: str) -> str:
@@ -126,3 +131,13 @@ def html_to_text(html: str) -> str:
     maker.feed(html)
     maker.close()
     return maker.text()
+
+
+@functools.lru_cache(maxsize=256)
+def text_template(html_template: str) -> str:
+    """The plain-text version of an HTML template, its {{variables}} kept.
+
+    Filled in with the same values as the HTML, it gives the text part without parsing
+    every rendered email again (a batch renders one template thousands of times).
+    """
+    return html_to_text(html_template)

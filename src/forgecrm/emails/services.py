@@ -250,6 +250,7 @@ class Rendered:
     subject: str
     body_html: str
     body_text: str
+    links: list[str]
 
 
 def render_for(
@@ -262,16 +263,18 @@ def render_for(
     for name, source, html in (
         ("subject", subject_source, False),
         ("body_html", body_source, True),
+        ("body_text", sanitize.text_template(body_source), False),
     ):
         try:
             parts[name] = rendering.render(source, values, html=html, recipient=about.label())
         except rendering.TemplateProblem as problem:
             raise _invalid(name, problem.message) from None
-    body_html = sanitize.clean(parts["body_html"], template=False)
+    body_html, links = tracking.clean_collecting_links(parts["body_html"])
     return Rendered(
         subject=" ".join(parts["subject"].split())[:998],
         body_html=body_html,
-        body_text=sanitize.html_to_text(body_html),
+        body_text=sanitize.tidy_text(parts["body_text"]),
+        links=links,
     )
 
 
@@ -348,7 +351,7 @@ def _build(
         follow_up_days=draft.follow_up_days,
         tracking_token=tracking.new_email_token(),
     )
-    return _Built(email, recipients, tracking.links_of(rendered.body_html))
+    return _Built(email, recipients, rendered.links)
 
 
 def _store(
