@@ -232,7 +232,8 @@ def test_the_list_is_a_page_of_light_rows(api, directory):
     [
         ({"status": "active"}, ["Acme Foods"]),
         ({"tier": "platinum"}, ["Cedar Bank"]),
-        ({"industry": "software"}, ["Bright Apps"]),
+        ({"industry": "Software"}, ["Bright Apps"]),
+        ({"industry": "Soft"}, []),
         ({"client_since_from": "2023-01-01"}, ["Bright Apps", "Cedar Bank"]),
         ({"client_since_to": "2023-06-15"}, ["Acme Foods", "Bright Apps"]),
         ({"client_since_from": "2022-01-01", "client_since_to": "2023-12-31"}, ["Bright Apps"]),

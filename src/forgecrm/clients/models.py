@@ -53,6 +53,9 @@ class EmailLabel(models.TextChoices):
     OTHER = "other", "Other"
 
 
+ALIVE = models.Q(deleted_at__isnull=True)
+
+
 class Client(SoftDeleteModel, TimeStampedModel):
     # Basic information
     name = models.CharField("company name", max_length=200)
@@ -107,11 +110,18 @@ class Client(SoftDeleteModel, TimeStampedModel):
 
     class Meta:
         ordering = ["name", "id"]
+        # Lists show only live rows, so the list indexes skip the trash (partial indexes).
         indexes = [
-            models.Index(fields=["name", "id"], name="client_name_idx"),
-            models.Index(fields=["status", "tier", "name"], name="client_status_tier_idx"),
-            models.Index(fields=["tier", "name"], name="client_tier_idx"),
-            models.Index(fields=["industry", "name"], name="client_industry_idx"),
+            models.Index(fields=["name", "id"], name="client_name_idx", condition=ALIVE),
+            models.Index(
+                fields=["status", "tier", "name", "id"],
+                name="client_status_tier_idx",
+                condition=ALIVE,
+            ),
+            models.Index(fields=["tier", "name", "id"], name="client_tier_idx", condition=ALIVE),
+            models.Index(
+                fields=["industry", "name", "id"], name="client_industry_idx", condition=ALIVE
+            ),
             models.Index(fields=["client_since"], name="client_since_idx"),
             models.Index(fields=["contract_renewal_date"], name="client_renewal_idx"),
         ]

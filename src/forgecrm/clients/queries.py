@@ -62,7 +62,7 @@ def client_list(filters: ClientFilters, *, deleted: bool = False) -> QuerySet[Cl
     if filters.tier:
         queryset = queryset.filter(tier=filters.tier)
     if filters.industry:
-        queryset = queryset.filter(industry__iexact=filters.industry)
+        queryset = queryset.filter(industry=filters.industry)
     if filters.client_since_from:
         queryset = queryset.filter(client_since__gte=filters.client_since_from)
     if filters.client_since_to:

@@ -11,7 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +25,8 @@ from forgecrm.clients import queries, services
 from forgecrm.clients.forms import Bundle, ClientBundle, ContactBundle
 from forgecrm.clients.models import Client, ContactPerson, RelationshipStatus, Tier
 from forgecrm.clients.queries import CLIENT_ORDERINGS, ClientFilters
+from forgecrm.core.pagination import IdFirstPaginator
+from forgecrm.timeline.views import panel_context as timeline_panel
 
 PAGE_SIZE = 25
 
@@ -106,7 +108,7 @@ class ClientFilterForm(forms.Form):
 
 
 def paginate(request: HttpRequest, queryset: Any) -> Page:
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = IdFirstPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     page.elided_range = list(
         page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
     )
@@ -143,11 +145,9 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         client = queries.client_detail(pk)
     except Client.DoesNotExist:
         raise Http404("No such client (it may be in the trash).") from None
-    return render(
-        request,
-        "clients/detail.html",
-        {"client": client, "history": queries.client_history(client)},
-    )
+    context = {"client": client, "history": queries.client_history(client)}
+    context.update(timeline_panel(request, client))
+    return render(request, "clients/detail.html", context)
 
 
 # --- Client and contact forms ------------------------------------------------------------

@@ -3,7 +3,6 @@
 import math
 from typing import Any, Generic, TypeVar
 
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Schema
@@ -11,6 +10,7 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
 from forgecrm.accounts.tokens import user_for_token
+from forgecrm.core.pagination import IdFirstPaginator, page_rows
 
 
 class PermissionMixin:
@@ -98,10 +98,10 @@ def paginate(queryset: QuerySet, *, page: int, per_page: int) -> dict:
         raise FieldErrors({"per_page": [f"Must be between 1 and {MAX_PER_PAGE}."]})
     if page < 1:
         raise FieldErrors({"page": ["Must be 1 or more."]})
-    count = Paginator(queryset, per_page).count
+    count = IdFirstPaginator(queryset, per_page).count
     pages = max(1, math.ceil(count / per_page))
     if page > pages:
         raise FieldErrors({"page": [f"There are only {pages} pages."]})
     start = (page - 1) * per_page
-    items = list(queryset[start : start + per_page])
+    items = page_rows(queryset, start, start + per_page)
     return {"items": items, "count": count, "page": page, "pages": pages, "per_page": per_page}
