@@ -251,9 +251,11 @@ def main() -> None:
     sent = Email.objects.filter(pk__in=ids, status="sent").count()
     ours_rate, plain_rate = len(ids) / ours, len(messages) / plain
     ratio = ours_rate / plain_rate
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
-        f"{os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}, "
-        f"Django {get_version()}, SQLite; SMTP sink: aiosmtpd in this process\n"
+        f"{os.cpu_count()} CPUs, {platform.machine()}, load average {load}; Python "
+        f"{platform.python_version()}, Django {get_version()}, SQLite; SMTP sink: aiosmtpd "
+        "in this process\n"
     )
     print(f"{'':<54}{'messages':>9}{'seconds':>9}{'msg/s':>8}")
     print(

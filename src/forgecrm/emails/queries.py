@@ -110,6 +110,37 @@ class Subject:
         return self.address or (self.client.name if self.client else "this recipient")
 
 
+CLIENT_ATTRIBUTES = {
+    "client_name": "name",
+    "client_website": "website",
+    "client_industry": "industry",
+    "client_city": "city",
+}
+CONTACT_ATTRIBUTES = {
+    "contact_name": "full_name",
+    "contact_first_name": "first_name",
+    "contact_last_name": "last_name",
+    "contact_title": "job_title",
+}
+
+
+def _value(name: str, subject: Subject, sender: dict[str, str], at: datetime) -> str:
+    if name in CLIENT_ATTRIBUTES:
+        return getattr(subject.client, CLIENT_ATTRIBUTES[name]) if subject.client else ""
+    if name in CONTACT_ATTRIBUTES:
+        return getattr(subject.contact, CONTACT_ATTRIBUTES[name]) if subject.contact else ""
+    if name in sender:
+        return sender[name]
+    if name == "contact_email":
+        return subject.address
+    if name == "project_name":
+        return _project_name(subject.client, subject.project)
+    if name == "deal_title":
+        return _deal_title(subject.client, subject.deal)
+    today = at.astimezone(recipient_zone(subject.contact, subject.client)).date()
+    return f"{today.day} {today:%B %Y}" if name == "date" else str(today.year)
+
+
 def template_values(
     *, used: tuple[str, ...], subject: Subject, sender: dict[str, str], at: datetime
 ) -> dict[str, str]:
@@ -118,25 +149,7 @@ def template_values(
     Only the variables a template uses are looked up, so a batch pays for the project and
     deal queries only when its template asks for them.
     """
-    contact, client = subject.contact, subject.client
-    today = at.astimezone(recipient_zone(contact, client)).date()
-    getters: dict[str, Any] = {
-        "client_name": lambda: client.name if client else "",
-        "client_website": lambda: client.website if client else "",
-        "client_industry": lambda: client.industry if client else "",
-        "client_city": lambda: client.city if client else "",
-        "contact_name": lambda: contact.full_name if contact else "",
-        "contact_first_name": lambda: contact.first_name if contact else "",
-        "contact_last_name": lambda: contact.last_name if contact else "",
-        "contact_title": lambda: contact.job_title if contact else "",
-        "contact_email": lambda: subject.address,
-        "project_name": lambda: _project_name(client, subject.project),
-        "deal_title": lambda: _deal_title(client, subject.deal),
-        "date": lambda: f"{today.day} {today:%B %Y}",
-        "year": lambda: str(today.year),
-        **{name: (lambda value=value: value) for name, value in sender.items()},
-    }
-    values = {name: getters[name]() for name in used}
+    values = {name: _value(name, subject, sender, at) for name in used}
     return {name: value for name, value in values.items() if value}
 
 

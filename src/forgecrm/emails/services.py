@@ -344,8 +344,8 @@ def _build(
         template=template,
         client=about.client,
         contact=about.contact,
-        deal=draft.deal,
-        project=draft.project,
+        deal=about.deal,
+        project=about.project,
         created_by=actor,
         read_receipt_requested=draft.read_receipt,
         follow_up_days=draft.follow_up_days,
@@ -467,8 +467,10 @@ def email_schedule(*, draft: Draft, actor: Actor, send_at: datetime, zone: str =
 def emails_send_each(*, contacts: list[ContactPerson], draft: Draft, actor: Actor) -> list[Email]:
     """One personalized email per contact (its primary address), queued as one batch.
 
-    `draft.to` is ignored; everything else applies to each email. A contact without an
-    address or without a value for a variable refuses the whole batch, naming them.
+    Each email goes to its contact alone and is linked to the contact's client, so the
+    draft's recipients, client, contact, deal and project are not used. A contact without
+    an address or without a value for a variable refuses the whole batch, naming them.
+    Pass contacts with `client` and `email_addresses` already fetched.
     """
     subject_source, body_source = _sources(draft)
     attachments = _checked_attachments(draft.attachments)
@@ -476,7 +478,7 @@ def emails_send_each(*, contacts: list[ContactPerson], draft: Draft, actor: Acto
     built = []
     for contact in contacts:
         recipient = _contact_recipient(RecipientKind.TO, contact.pk, {contact.pk: contact})
-        about = Subject(contact, contact.client, recipient.address, draft.deal, draft.project)
+        about = Subject(contact, contact.client, recipient.address)
         rendered = render_for(
             subject_source=subject_source,
             body_source=body_source,
@@ -505,9 +507,10 @@ class Visit:
     ip: str | None
 
 
-def _record_visit(*, email: Email, kind: str, visit: Visit, link: EmailLink | None = None) -> bool:
+def _record_visit(
+    *, email: Email, kind: str, visit: Visit, now: datetime, link: EmailLink | None = None
+) -> bool:
     """Store the event; returns whether it was a person rather than a machine."""
-    now = timezone.now()
     machine = tracking.is_machine(
         user_agent=visit.user_agent, ip=visit.ip, sent_at=email.sent_at, now=now
     )
@@ -518,7 +521,7 @@ def _record_visit(*, email: Email, kind: str, visit: Visit, link: EmailLink | No
         is_proxy=machine,
         link=link,
         user_agent=visit.user_agent[:500],
-        ip_address=visit.ip,
+        ip_address=tracking.valid_ip(visit.ip),
     )
     return not machine
 
@@ -538,11 +541,10 @@ def tracking_open(*, token: str, visit: Visit) -> bool:
     email = Email.objects.filter(tracking_token=token).only("id", "sent_at").first()
     if email is None:
         return False
+    now = timezone.now()
     with transaction.atomic():
-        if _record_visit(email=email, kind=EventKind.OPENED, visit=visit):
-            Email.objects.filter(pk=email.pk).update(
-                **_opened_by_person(now=timezone.now(), count=True)
-            )
+        if _record_visit(email=email, kind=EventKind.OPENED, visit=visit, now=now):
+            Email.objects.filter(pk=email.pk).update(**_opened_by_person(now=now, count=True))
     return True
 
 
@@ -560,11 +562,11 @@ def tracking_click(*, token: str, link_token: str, visit: Visit) -> str | None:
     )
     if link is None:
         return None
+    now = timezone.now()
     with transaction.atomic():
-        if _record_visit(email=link.email, kind=EventKind.CLICKED, visit=visit, link=link):
+        if _record_visit(email=link.email, kind=EventKind.CLICKED, visit=visit, now=now, link=link):
             EmailLink.objects.filter(pk=link.pk).update(click_count=F("click_count") + 1)
             Email.objects.filter(pk=link.email.pk).update(
-                click_count=F("click_count") + 1,
-                **_opened_by_person(now=timezone.now(), count=False),
+                click_count=F("click_count") + 1, **_opened_by_person(now=now, count=False)
             )
     return link.url

@@ -103,11 +103,17 @@ def tracked_html(html: str, *, token: str, link_tokens: dict[str, str]) -> str:
     return LINK.sub(rewrite, html) + pixel
 
 
-def _address(ip: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def valid_ip(ip: str | None) -> str | None:
+    """`ip` if it is an IP address (what the web server says the client is), else None."""
     try:
-        return ipaddress.ip_address(ip or "")
+        return str(ipaddress.ip_address(ip or ""))
     except ValueError:
         return None
+
+
+def _from_apple(ip: str | None) -> bool:
+    address = valid_ip(ip)
+    return address is not None and ipaddress.ip_address(address) in APPLE_NETWORK
 
 
 def is_machine(*, user_agent: str, ip: str | None, sent_at: datetime | None, now: datetime) -> bool:
@@ -115,7 +121,6 @@ def is_machine(*, user_agent: str, ip: str | None, sent_at: datetime | None, now
     agent = user_agent.strip()
     if not agent or PROXY_AGENTS.search(agent):
         return True
-    address = _address(ip)
-    if agent == APPLE_PROXY_AGENT or (address is not None and address in APPLE_NETWORK):
+    if agent == APPLE_PROXY_AGENT or _from_apple(ip):
         return True
     return sent_at is None or now - sent_at < PREFETCH_WINDOW
