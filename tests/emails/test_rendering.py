@@ -62,6 +62,8 @@ def test_optional_parts_can_test_whether_a_variable_has_a_value():
         ("{{ client_name | safe }}", "Unknown filter “safe”"),
         ("{{ config }}", "Unknown variable {{config}}"),
         ("{{ range(10) }}", "Calling functions"),
+        ("{{ " + "(" * 3000 + "client_name" + ")" * 3000 + " }}", "nested too deeply"),
+        ("{% if client_name %}" * 600 + "{% endif %}" * 600, "nested too deeply"),
     ],
 )
 def test_template_injection_is_refused_before_rendering(source, message):

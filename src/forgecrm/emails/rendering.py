@@ -74,6 +74,9 @@ REFUSALS: tuple[tuple[type[nodes.Node] | tuple[type[nodes.Node], ...], str], ...
 )
 
 
+TOO_DEEP = "The template is nested too deeply."
+
+
 class TemplateProblem(Exception):
     """A template that cannot be used, with a message meant for the person who wrote it."""
 
@@ -143,10 +146,13 @@ def _parse(source: str, env: SandboxedEnvironment) -> nodes.Template:
 def check(source: str) -> tuple[str, ...]:
     """The variables `source` uses, in order; TemplateProblem if it is not a usable template."""
     used: list[str] = []
-    for node in _walk(_parse(source, HTML_ENV)):
-        name = _check_node(node)
-        if name and name not in used:
-            used.append(name)
+    try:
+        for node in _walk(_parse(source, HTML_ENV)):
+            name = _check_node(node)
+            if name and name not in used:
+                used.append(name)
+    except RecursionError:
+        raise TemplateProblem(TOO_DEEP) from None
     return tuple(used)
 
 
@@ -159,6 +165,8 @@ def _compiled(source: str, html: bool) -> jinja2.Template:
         return env.from_string(source)
     except jinja2.TemplateError as exc:
         raise TemplateProblem(str(exc.message or exc)) from None
+    except RecursionError:
+        raise TemplateProblem(TOO_DEEP) from None
 
 
 UNDEFINED = re.compile(r"^'(\w+)' is undefined$")
@@ -178,5 +186,7 @@ def render(source: str, values: dict[str, str], *, html: bool, recipient: str) -
         ) from None
     except jinja2.TemplateError:
         raise TemplateProblem("This template tries something that is not allowed.") from None
+    except RecursionError:
+        raise TemplateProblem(TOO_DEEP) from None
     except (TypeError, ValueError, OverflowError):
         raise TemplateProblem("The template could not be filled in; check its filters.") from None

@@ -25,10 +25,10 @@ def _no_null_character(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_no_null_character)]
-SearchTerm = Annotated[str, Field(max_length=200), AfterValidator(_no_null_character)]
+NoNul = AfterValidator(_no_null_character)
+SearchTerm = Annotated[str, Field(max_length=200), NoNul]
 Address = Annotated[
-    int | Annotated[str, Field(max_length=320), AfterValidator(_no_null_character)],
+    int | Annotated[str, Field(max_length=320), NoNul],
     Field(description="A contact id, or an address such as a@b.com or “Name <a@b.com>”."),
 ]
 
@@ -51,9 +51,13 @@ class TemplateQuery(PageParams):
 
 
 class TemplateIn(Schema):
-    name: Text
-    subject: Text
-    body_html: Text = Field(description="HTML with {{variables}}; unsafe HTML is removed.")
+    name: Annotated[str, Field(max_length=150), NoNul]
+    subject: Annotated[str, Field(max_length=255), NoNul]
+    body_html: Annotated[
+        str,
+        Field(max_length=500_000, description="HTML with {{variables}}; unsafe HTML is removed."),
+        NoNul,
+    ]
     template_type: EmailType = EmailType.OTHER
     category: TemplateCategory = TemplateCategory.GENERAL
     is_active: bool = True
@@ -114,9 +118,7 @@ class EmailQuery(PageParams):
 
 
 class AttachmentIn(Schema):
-    filename: Annotated[
-        str, Field(min_length=1, max_length=255), AfterValidator(_no_null_character)
-    ]
+    filename: Annotated[str, Field(min_length=1, max_length=255), NoNul]
     content_type: Annotated[str, Field(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=150)] = (
         "application/octet-stream"
     )
@@ -128,8 +130,8 @@ class SendIn(Schema):
     cc: list[Address] = Field(default_factory=list, max_length=50)
     bcc: list[Address] = Field(default_factory=list, max_length=50)
     template: int | None = Field(None, description="Template id; subject and body default to it.")
-    subject: Annotated[str, Field(max_length=998), AfterValidator(_no_null_character)] = ""
-    body_html: Annotated[str, Field(max_length=500_000), AfterValidator(_no_null_character)] = ""
+    subject: Annotated[str, Field(max_length=998), NoNul] = ""
+    body_html: Annotated[str, Field(max_length=500_000), NoNul] = ""
     email_type: EmailType | None = None
     client: int | None = None
     contact: int | None = Field(None, description="Whom variables are filled in for.")
