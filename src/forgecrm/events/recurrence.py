@@ -21,6 +21,8 @@ class RuleError(ValueError):
 
 def on_or_last_day(year: int, month: int, day: int) -> date:
     """`day` of that month, or the month's last day when it is shorter (29 Feb -> 28 Feb)."""
+    if day <= 28:  # every month has it; spares monthrange() on the hot path
+        return date(year, month, day)
     return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
