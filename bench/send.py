@@ -20,6 +20,7 @@ import platform
 import random
 import smtplib
 import socket
+import statistics
 import sys
 import tempfile
 import threading
@@ -29,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 0.5
+# The machine may be shared: the baseline is the median of a few runs.
+PLAIN_RUNS = 3
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Thunderbird/128.0"
 BODY = (
     "<p>Dear {{contact_first_name}},</p>"
@@ -240,8 +243,8 @@ def main() -> None:
         ids, ours, worker = send_our_way(sender, contacts)
         received = sink.received
         messages = rendered_messages(ids)
-        plain = send_plain(smtp_port, messages)
-        assert sink.received == received + len(messages), "the sink lost messages"
+        plain = statistics.median(send_plain(smtp_port, messages) for _ in range(PLAIN_RUNS))
+        assert sink.received == received + PLAIN_RUNS * len(messages), "the sink lost messages"
         rps, failed = pixel_load(ids, args.requests, args.threads)
     finally:
         controller.stop()
@@ -264,7 +267,7 @@ def main() -> None:
     )
     print(f"{'  of which the worker (claim, build, send, record)':<54}{'':>9}{worker:>9.2f}")
     print(
-        f"{'plain smtplib loop, same messages, one connection':<54}{len(messages):>9}"
+        f"{'plain smtplib loop, same messages (median of 3 runs)':<54}{len(messages):>9}"
         f"{plain:>9.2f}{plain_rate:>8.0f}"
     )
     verdict = "PASS" if ratio >= TARGET_RATIO else "MISS"

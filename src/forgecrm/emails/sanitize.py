@@ -2,7 +2,6 @@
 
 import functools
 import re
-from collections.abc import Callable
 from html.parser import HTMLParser
 
 import nh3
@@ -40,10 +39,8 @@ STYLE_PROPERTIES = {
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
-AttributeFilter = Callable[[str, str, str], str | None]
 
-
-def clean(html: str, *, template: bool, attribute_filter: AttributeFilter | None = None) -> str:
+def clean(html: str, *, template: bool) -> str:
     """Keep formatting, links and images; drop scripts, event handlers and unsafe URLs.
 
     A template's links may still be a {{variable}}, which looks like a relative URL, so
@@ -57,7 +54,6 @@ def clean(html: str, *, template: bool, attribute_filter: AttributeFilter | None
         url_schemes=URL_SCHEMES,
         filter_style_properties=STYLE_PROPERTIES,
         url_relative="pass_through" if template else "deny",
-        attribute_filter=attribute_filter,
     )
 
 

@@ -67,20 +67,19 @@ def is_trackable(url: str) -> bool:
     return urlsplit(url).scheme in ("http", "https")
 
 
-def clean_collecting_links(html: str) -> tuple[str, list[str]]:
-    """Sanitize rendered HTML; also return its distinct http(s) link targets, in order."""
-    found: list[str] = []
-
-    def collect(tag: str, attribute: str, value: str) -> str:
-        if tag == "a" and attribute == "href" and is_trackable(value) and value not in found:
-            found.append(value)
-        return value
-
-    return sanitize.clean(html, template=False, attribute_filter=collect), found
-
-
 # In sanitized HTML every attribute is double-quoted and `"` inside values is escaped.
 LINK = re.compile(r'(<a\b[^>]*?\bhref=")([^"]*)(")')
+
+
+def clean_collecting_links(html: str) -> tuple[str, list[str]]:
+    """Sanitize rendered HTML; also return its distinct http(s) link targets, in order.
+
+    The links are found the way tracked_html finds them to rewrite, so every recorded link
+    is rewritten and every rewritten link is recorded.
+    """
+    clean = sanitize.clean(html, template=False)
+    urls = (unescape(match.group(2)) for match in LINK.finditer(clean))
+    return clean, list(dict.fromkeys(url for url in urls if is_trackable(url)))
 
 
 def tracked_html(html: str, *, token: str, link_tokens: dict[str, str]) -> str:
