@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("forgecrm.accounts.urls")),
     path("admin/crm/", include("forgecrm.core.urls")),
     path("admin/crm/clients/", include("forgecrm.clients.urls")),
+    path("admin/crm/", include("forgecrm.timeline.urls")),  # timeline/..., search/
     path("admin/crm/calendar/", include("forgecrm.events.urls")),
     path("calendar/", include("forgecrm.events.feed_urls")),
     path("api/", api.urls),

@@ -1,6 +1,8 @@
 from django.http import HttpRequest
 from django.urls import reverse
 
+from forgecrm.timeline.search import searchable
+
 NAV_ITEMS = (
     ("Dashboard", "core:dashboard", "speedometer2", None),
     ("Clients", "clients:list", "building", "clients.view_client"),
@@ -18,7 +20,7 @@ def navigation(request: HttpRequest) -> dict:
         for label, name, icon, perm in NAV_ITEMS
         if perm is None or user.has_perm(perm)
     ]
-    return {"nav_items": items}
+    return {"nav_items": items, "can_search": bool(searchable(user))}
 
 
 def _is_active(request: HttpRequest, url_name: str) -> bool:

@@ -1,8 +1,9 @@
-"""The communication log: every interaction with a client is one row, so the timeline is one query."""
+"""The communication log: every interaction with a client is one row; a timeline is one query."""
 
 from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from forgecrm.core.models import TimeStampedModel
 
@@ -20,6 +21,21 @@ class CommunicationType(models.TextChoices):
 class CommunicationDirection(models.TextChoices):
     INBOUND = "inbound", "Inbound"
     OUTBOUND = "outbound", "Outbound"
+
+
+# Internal entries, with no direction worth telling.
+UNDIRECTED_KINDS = (CommunicationType.NOTE, CommunicationType.TASK)
+
+# Bootstrap Icons names, for the timeline and the search results.
+ICONS = {
+    CommunicationType.EMAIL: "envelope",
+    CommunicationType.CALL: "telephone",
+    CommunicationType.MEETING: "people",
+    CommunicationType.WHATSAPP: "whatsapp",
+    CommunicationType.SMS: "chat-text",
+    CommunicationType.NOTE: "sticky",
+    CommunicationType.TASK: "check2-square",
+}
 
 
 class Communication(TimeStampedModel):
@@ -52,7 +68,9 @@ class Communication(TimeStampedModel):
     participant_contacts = models.ManyToManyField(
         "clients.ContactPerson", blank=True, related_name="+"
     )
-    participant_users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    participant_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+"
+    )
     email = models.OneToOneField(
         "emails.Email",
         null=True,
@@ -74,6 +92,17 @@ class Communication(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("timeline:entry", args=[self.pk])
+
+    @property
+    def icon(self) -> str:
+        return ICONS.get(self.kind, "circle")
+
+    @property
+    def has_direction(self) -> bool:
+        return self.kind not in UNDIRECTED_KINDS
 
 
 auditlog.register(Communication, m2m_fields={"participant_contacts", "participant_users"})
