@@ -102,7 +102,9 @@ def test_create_api_token_refuses_an_unknown_user():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("zone", "shown"), [("America/New_York", "07:00"), ("Asia/Dhaka", "18:00")])
+@pytest.mark.parametrize(
+    ("zone", "shown"), [("America/New_York", "07:00"), ("Asia/Dhaka", "18:00")]
+)
 def test_times_are_shown_in_the_users_own_time_zone(member_client, member, zone, shown):
     token, _ = api_token_create(user=member, name="clock")
     ApiToken.objects.filter(pk=token.pk).update(

@@ -32,7 +32,12 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 
 def test_deploy_check_passes_with_debug_off():
     result = run_manage(
-        "check", "--deploy", "--fail-level", "WARNING", DEBUG="false", SECRET_KEY=secrets.token_urlsafe(50)
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout

@@ -173,6 +173,7 @@ class ContactPerson(SoftDeleteModel, TimeStampedModel):
             models.Index(fields=["first_name", "last_name", "id"], name="contact_name_idx"),
             models.Index(fields=["role"], name="contact_role_idx"),
             models.Index(fields=["birthday"], name="contact_birthday_idx"),
+            models.Index(fields=["anniversary"], name="contact_anniversary_idx"),
         ]
 
     def __str__(self) -> str:

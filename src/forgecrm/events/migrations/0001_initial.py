@@ -6,37 +6,114 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('clients', '0001_initial'),
-        ('emails', '0001_initial'),
+        ("clients", "0001_initial"),
+        ("emails", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportantDate',
+            name="ImportantDate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200)),
-                ('event_type', models.CharField(choices=[('holiday', 'Holiday'), ('birthday', 'Birthday'), ('anniversary', 'Anniversary'), ('business-milestone', 'Business milestone'), ('contract-renewal', 'Contract renewal'), ('custom', 'Custom')], max_length=20)),
-                ('date', models.DateField(help_text='The first (or only) occurrence.')),
-                ('recurrence', models.CharField(choices=[('none', 'Does not repeat'), ('yearly', 'Every year'), ('monthly', 'Every month'), ('custom', 'Custom rule (RRULE)')], default='yearly', max_length=10)),
-                ('rrule', models.CharField(blank=True, help_text='RFC 5545 rule for custom recurrence, e.g. FREQ=YEARLY;BYMONTH=4;BYMONTHDAY=14', max_length=255, verbose_name='recurrence rule')),
-                ('is_estimated', models.BooleanField(default=False, help_text='Lunar dates are estimates until the moon is sighted.')),
-                ('notify_days_before', models.PositiveSmallIntegerField(default=3)),
-                ('custom_message', models.TextField(blank=True)),
-                ('send_greeting', models.BooleanField(default=False)),
-                ('client', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='important_dates', to='clients.client')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='important_dates', to='clients.contactperson')),
-                ('message_template', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='emails.emailtemplate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "event_type",
+                    models.CharField(
+                        choices=[
+                            ("holiday", "Holiday"),
+                            ("birthday", "Birthday"),
+                            ("anniversary", "Anniversary"),
+                            ("business-milestone", "Business milestone"),
+                            ("contract-renewal", "Contract renewal"),
+                            ("custom", "Custom"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("date", models.DateField(help_text="The first (or only) occurrence.")),
+                (
+                    "recurrence",
+                    models.CharField(
+                        choices=[
+                            ("none", "Does not repeat"),
+                            ("yearly", "Every year"),
+                            ("monthly", "Every month"),
+                            ("custom", "Custom rule (RRULE)"),
+                        ],
+                        default="yearly",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "rrule",
+                    models.CharField(
+                        blank=True,
+                        help_text="RFC 5545 rule for custom recurrence, e.g. FREQ=YEARLY;BYMONTH=4;BYMONTHDAY=14",
+                        max_length=255,
+                        verbose_name="recurrence rule",
+                    ),
+                ),
+                (
+                    "is_estimated",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Lunar dates are estimates until the moon is sighted.",
+                    ),
+                ),
+                ("notify_days_before", models.PositiveSmallIntegerField(default=3)),
+                ("custom_message", models.TextField(blank=True)),
+                ("send_greeting", models.BooleanField(default=False)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="important_dates",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="important_dates",
+                        to="clients.contactperson",
+                    ),
+                ),
+                (
+                    "message_template",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="emails.emailtemplate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date', 'id'],
-                'indexes': [models.Index(fields=['event_type', 'date'], name='event_type_date_idx'), models.Index(fields=['client', 'date'], name='event_client_idx')],
+                "ordering": ["date", "id"],
+                "indexes": [
+                    models.Index(fields=["event_type", "date"], name="event_type_date_idx"),
+                    models.Index(fields=["client", "date"], name="event_client_idx"),
+                ],
             },
         ),
     ]
