@@ -110,7 +110,7 @@ def test_the_client_page_has_a_fixed_number_of_queries(member_client, django_ass
     baseline = _page_queries(member_client, few)
     with django_assert_num_queries(baseline):
         response = member_client.get(many.get_absolute_url())
-    assert body(response).count('class="timeline-entry"') == 20
+    assert body(response).count('class="timeline-entry"') == 10
     assert "Show older entries" in body(response)
 
 
@@ -136,9 +136,9 @@ def test_filter_search_and_older_pages(member_client):
 
     first = member_client.get(timeline_url(client), {"type": "call"}, **HTMX)
     cursor = first.context["timeline"]["page"].next_cursor
-    assert [e.pk for e in first.context["timeline"]["page"].entries] == [c.pk for c in calls[:20]]
+    assert [e.pk for e in first.context["timeline"]["page"].entries] == [c.pk for c in calls[:10]]
     older = member_client.get(timeline_url(client), {"type": "call", "cursor": cursor}, **HTMX)
-    assert [e.pk for e in older.context["timeline"]["page"].entries] == [c.pk for c in calls[20:]]
+    assert [e.pk for e in older.context["timeline"]["page"].entries] == [c.pk for c in calls[10:20]]
     assert 'id="timeline-list"' not in body(older)  # rows only, appended by htmx
 
 
@@ -329,7 +329,7 @@ def test_search_groups_results_by_kind_and_links_them(member_client):
     client = ClientFactory(name="Meghna Foods Ltd")
     contact = ContactFactory(client=client, first_name="Meghna", last_name="Akter")
     entry = CommunicationFactory(client=client, content="Meghna wants a mobile app")
-    email = Email.objects.create(
+    Email.objects.create(
         message_id="<m@forgecrm.example>",
         client=client,
         subject="Meghna proposal",
@@ -344,7 +344,7 @@ def test_search_groups_results_by_kind_and_links_them(member_client):
     assert [h.url for h in groups["communications"].hits] == [entry.get_absolute_url()]
     assert [h.url for h in groups["emails"].hits] == [client.get_absolute_url()]
     assert "<mark>Meghna</mark> wants a mobile app" in body(response)
-    assert email.subject in body(response)
+    assert "<mark>Meghna</mark> proposal" in body(response)
 
 
 def test_search_respects_permissions(member, manager):

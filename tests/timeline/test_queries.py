@@ -137,6 +137,7 @@ def test_insights_on_a_known_history():
     assert insights.per_month == pytest.approx(7 / 6)
     assert insights.preferred_kind == "email"
     assert insights.preferred_count == 3
+    assert insights.total == 9
     assert (insights.inbound, insights.outbound) == (2, 3)
     assert insights.response_rate == pytest.approx(2 / 3)
     assert insights.recency_points == pytest.approx(40 * (1 - 4 / 90))

@@ -21,6 +21,7 @@ import time
 import unicodedata
 from dataclasses import dataclass
 
+from django.apps import apps as global_apps
 from django.apps.registry import Apps
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVector
@@ -291,7 +292,7 @@ def drop(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
             schema_editor.execute(f'DROP TABLE IF EXISTS "{fts}"')
 
 
-def repair_after_migrate(*, apps: Apps, using: str, **_kwargs: object) -> None:
+def repair_after_migrate(*, using: str, apps: Apps = global_apps, **_kwargs: object) -> None:
     """post_migrate: on SQLite, put back the triggers a table rebuild dropped.
 
     Only FTS tables that exist are repaired, so this never undoes unapplying the migration

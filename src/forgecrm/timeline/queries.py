@@ -19,7 +19,7 @@ from forgecrm.clients.models import Client, RelationshipStatus
 from forgecrm.timeline import fulltext
 from forgecrm.timeline.models import Communication, CommunicationDirection, CommunicationType
 
-PAGE_SIZE = 20
+PAGE_SIZE = 10
 # Contact with the client (notes and tasks are internal).
 INTERACTION_KINDS = (
     CommunicationType.EMAIL,
@@ -170,6 +170,7 @@ class Insights:
     per_month: float
     preferred_kind: str | None
     preferred_count: int
+    total: int
     inbound: int
     outbound: int
     response_rate: float | None
@@ -247,6 +248,7 @@ def client_insights(client: Client, *, now: datetime | None = None) -> Insights:
         per_month=average,
         preferred_kind=preferred[0] if preferred else None,
         preferred_count=preferred[1][0] if preferred else 0,
+        total=sum(count for count, _ in by_kind.values()),
         inbound=inbound,
         outbound=outbound,
         response_rate=rate,

@@ -27,7 +27,7 @@ SNIPPET_LENGTH = 160
 
 @dataclass(frozen=True)
 class Hit:
-    title: str
+    title: SafeString
     url: str
     icon: str
     meta: str
@@ -39,6 +39,7 @@ class Hit:
 class Group:
     key: str
     label: str
+    order: str
     hits: list[Hit]
     has_more: bool
 
@@ -47,43 +48,49 @@ class Group:
 class Kind:
     key: str
     label: str
+    order: str
     permission: str
     search: Callable[[Any, str, "Highlighter", slice], list[Hit]]
 
 
 class Highlighter:
-    """Marks the searched words in a text, around their first occurrence."""
+    """Marks the searched words in a text."""
 
     def __init__(self, words: list[str]):
-        pattern = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
-        self.pattern = re.compile(pattern, re.IGNORECASE) if pattern else None
+        longest_first = sorted(words, key=len, reverse=True)
+        self.pattern = re.compile("|".join(map(re.escape, longest_first)), re.IGNORECASE)
 
-    def __call__(self, text: str, *, length: int = SNIPPET_LENGTH) -> SafeString:
+    def found_in(self, text: str) -> bool:
+        return self.pattern.search(text) is not None
+
+    def all(self, text: str) -> SafeString:
+        """`text`, escaped, with every searched word in <mark>."""
+        pieces, last = [], 0
+        for match in self.pattern.finditer(text):
+            pieces += [escape(text[last : match.start()]), f"<mark>{escape(match[0])}</mark>"]
+            last = match.end()
+        pieces.append(escape(text[last:]))
+        return mark_safe("".join(pieces))
+
+    def snippet(self, text: str, *, length: int = SNIPPET_LENGTH) -> SafeString:
+        """About `length` characters of `text` around the first searched word, marked."""
         text = " ".join(text.split())
-        found = self.pattern.search(text) if self.pattern else None
+        found = self.pattern.search(text)
         start = max(0, found.start() - length // 3) if found else 0
-        window = text[start : start + length]
         prefix = "…" if start else ""
         suffix = "…" if start + length < len(text) else ""
-        if self.pattern is None:
-            return mark_safe(escape(window) + suffix)
-        pieces, last = [], 0
-        for match in self.pattern.finditer(window):
-            pieces += [escape(window[last : match.start()]), f"<mark>{escape(match[0])}</mark>"]
-            last = match.end()
-        pieces.append(escape(window[last:]))
-        return mark_safe(prefix + "".join(pieces) + suffix)
+        return mark_safe(prefix + self.all(text[start : start + length]) + suffix)
 
 
 def _clients(user: Any, q: str, mark: Highlighter, window: slice) -> list[Hit]:
     order = ("name", "id")
     return [
         Hit(
-            title=client.name,
+            title=mark.all(client.name),
             url=client.get_absolute_url(),
             icon="building",
             meta=" · ".join(filter(None, [client.get_status_display(), client.industry])),
-            snippet=mark(client.search_text) if not mark.pattern.search(client.name) else "",
+            snippet=mark.snippet(client.search_text) if not mark.found_in(client.name) else "",
         )
         for client in fulltext.top_matching(
             Client.objects.defer("notes"), q, order=order, window=window
@@ -100,11 +107,13 @@ def _contacts(user: Any, q: str, mark: Highlighter, window: slice) -> list[Hit]:
     order = ("first_name", "last_name", "id")
     return [
         Hit(
-            title=contact.full_name,
+            title=mark.all(contact.full_name),
             url=contact.get_absolute_url(),
             icon="person",
             meta=" · ".join(filter(None, [contact.job_title, contact.client.name])),
-            snippet=mark(contact.search_text) if not mark.pattern.search(contact.full_name) else "",
+            snippet=(
+                mark.snippet(contact.search_text) if not mark.found_in(contact.full_name) else ""
+            ),
         )
         for contact in fulltext.top_matching(queryset, q, order=order, window=window)
     ]
@@ -121,11 +130,11 @@ def _communications(user: Any, q: str, mark: Highlighter, window: slice) -> list
         text = " ".join(filter(None, [entry.content, entry.outcome, entry.next_steps]))
         hits.append(
             Hit(
-                title=entry.subject or Truncator(entry.content).words(8),
+                title=mark.all(entry.subject or Truncator(entry.content).words(8)),
                 url=entry.get_absolute_url(),
                 icon=entry.icon,
                 meta=f"{entry.get_kind_display()} · {entry.client.name}",
-                snippet=mark(text),
+                snippet=mark.snippet(text),
                 when=entry.occurred_at,
             )
         )
@@ -149,11 +158,11 @@ def _emails(user: Any, q: str, mark: Highlighter, window: slice) -> list[Hit]:
     )
     return [
         Hit(
-            title=email.subject or "(no subject)",
+            title=mark.all(email.subject or "(no subject)"),
             url=_email_url(email),
             icon="envelope",
             meta=" · ".join(filter(None, [email.get_direction_display(), _client_name(email)])),
-            snippet=mark(email.body_text),
+            snippet=mark.snippet(email.body_text),
             when=email.sent_at or email.created_at,
         )
         for email in fulltext.top_matching(queryset, q, order=("-pk",), window=window)
@@ -173,10 +182,16 @@ def _email_url(email: Email) -> str:
 
 
 KINDS = (
-    Kind("clients", "Clients", "clients.view_client", _clients),
-    Kind("contacts", "Contact persons", "clients.view_contactperson", _contacts),
-    Kind("communications", "Communications", "timeline.view_communication", _communications),
-    Kind("emails", "E-mails", "emails.view_email", _emails),
+    Kind("clients", "Clients", "A–Z", "clients.view_client", _clients),
+    Kind("contacts", "Contact persons", "A–Z", "clients.view_contactperson", _contacts),
+    Kind(
+        "communications",
+        "Communications",
+        "latest logged first",
+        "timeline.view_communication",
+        _communications,
+    ),
+    Kind("emails", "E-mails", "latest first", "emails.view_email", _emails),
 )
 
 
@@ -201,5 +216,7 @@ def global_search(
         if only and kind.key != only:
             continue
         hits = kind.search(user, q, mark, window)
-        groups.append(Group(kind.key, kind.label, hits[:per_kind], len(hits) > per_kind))
+        groups.append(
+            Group(kind.key, kind.label, kind.order, hits[:per_kind], len(hits) > per_kind)
+        )
     return groups
