@@ -190,6 +190,7 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/tom-select", NODE_MODULES / "tom-select" / "dist"),
     ("vendor/fullcalendar", NODE_MODULES / "fullcalendar"),
+    ("vendor/quill", NODE_MODULES / "quill" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -214,6 +215,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Public holidays of these countries (ISO codes of the `holidays` library, checked when the
 # events app starts; empty for none) are shown besides the built-in greeting holidays.
 HOLIDAY_COUNTRIES = [c.strip().upper() for c in env.list("HOLIDAY_COUNTRIES", default=["BD"]) if c]
+
+# Greetings are prepared (for approval) for occasions up to this many days ahead.
+GREETINGS_PREPARE_DAYS = env.int("GREETINGS_PREPARE_DAYS", default=7)
 
 # Clients are soft-deleted and purged for good after this many days.
 SOFT_DELETE_RETENTION_DAYS = env.int("SOFT_DELETE_RETENTION_DAYS", default=30)

@@ -5,6 +5,105 @@ from forgecrm.emails.models import EmailType, TemplateCategory
 SIGNATURE = "<p>Best regards,<br>{{sender_name}}<br>{{sender_company}}</p>"
 
 
+# The greetings the calendar prepares for each occasion (see events.greetings), by name.
+NEW_YEAR = "Greeting: New Year"
+POHELA_BOISHAKH = "Greeting: Pohela Boishakh"
+EID_UL_FITR = "Greeting: Eid ul-Fitr"
+EID_UL_ADHA = "Greeting: Eid ul-Adha"
+THANKSGIVING = "Greeting: Thanksgiving"
+CHRISTMAS = "Greeting: Christmas"
+BIRTHDAY = "Greeting: Birthday"
+ANNIVERSARY = "Greeting: Anniversary"
+BUSINESS_ANNIVERSARY = "Greeting: Business anniversary"
+
+
+def _greeting(name: str, subject: str, *paragraphs: str) -> dict[str, str]:
+    return {
+        "name": name,
+        "subject": subject,
+        "body_html": "".join(f"<p>{p}</p>" for p in paragraphs) + SIGNATURE,
+        "template_type": EmailType.GREETING,
+        "category": TemplateCategory.GREETINGS,
+    }
+
+
+def greeting_templates() -> list[dict[str, str]]:
+    """The calendar's greeting for each occasion (created by events.greetings when missing)."""
+    return [
+        _greeting(
+            NEW_YEAR,
+            "Happy New Year, {{contact_first_name}}!",
+            "Dear {{contact_first_name}},",
+            "Happy New Year from all of us at {{sender_company}}! Thank you for the trust "
+            "you and {{client_name}} placed in us; we wish you a healthy, joyful and "
+            "successful {{year}}.",
+        ),
+        _greeting(
+            POHELA_BOISHAKH,
+            "Shubho Noboborsho — শুভ নববর্ষ, {{contact_first_name}}!",
+            "Dear {{contact_first_name}},",
+            "Shubho Noboborsho! শুভ নববর্ষ! On Pohela Boishakh, everyone at "
+            "{{sender_company}} wishes you and your family a bright new Bengali year, full "
+            "of happiness, good health and prosperity.",
+            "Thank you for being with us; we look forward to the year ahead together.",
+        ),
+        _greeting(
+            EID_UL_FITR,
+            "Eid Mubarak, {{contact_first_name}}!",
+            "Dear {{contact_first_name}},",
+            "Eid Mubarak! ঈদ মোবারক! As Ramadan ends, all of us at {{sender_company}} wish "
+            "you and your loved ones a joyful Eid ul-Fitr, filled with peace, blessings and "
+            "time together.",
+        ),
+        _greeting(
+            EID_UL_ADHA,
+            "Eid Mubarak, {{contact_first_name}}!",
+            "Dear {{contact_first_name}},",
+            "Eid Mubarak! ঈদ মোবারক! On Eid ul-Adha, everyone at {{sender_company}} sends "
+            "warm wishes to you and your family for a blessed celebration of faith, "
+            "sharing and togetherness.",
+        ),
+        _greeting(
+            THANKSGIVING,
+            "Happy Thanksgiving, {{contact_first_name}}",
+            "Dear {{contact_first_name}},",
+            "Happy Thanksgiving! This season we are especially grateful for partners like "
+            "you and the team at {{client_name}}. Wishing you a relaxing holiday with the "
+            "people who matter most.",
+        ),
+        _greeting(
+            CHRISTMAS,
+            "Merry Christmas, {{contact_first_name}}!",
+            "Dear {{contact_first_name}},",
+            "Merry Christmas! Everyone at {{sender_company}} wishes you and your family a "
+            "peaceful and happy holiday season. Thank you for a wonderful year of working "
+            "together.",
+        ),
+        _greeting(
+            BIRTHDAY,
+            "Happy birthday, {{contact_first_name}}!",
+            "Dear {{contact_first_name}},",
+            "Happy birthday! শুভ জন্মদিন! All of us at {{sender_company}} wish you a "
+            "wonderful day and a year ahead full of good health, happiness and success.",
+        ),
+        _greeting(
+            ANNIVERSARY,
+            "Happy anniversary, {{contact_first_name}}!",
+            "Dear {{contact_first_name}},",
+            "Happy anniversary! Everyone at {{sender_company}} sends you warm wishes on "
+            "your special day, with many happy years to come.",
+        ),
+        _greeting(
+            BUSINESS_ANNIVERSARY,
+            "Happy anniversary, {{client_name}}!",
+            "Dear {{contact_first_name}},",
+            "Today marks another year of {{client_name}} and {{sender_company}} working "
+            "together. Thank you for your trust and partnership; we are proud of what we "
+            "have built with you and look forward to the years ahead.",
+        ),
+    ]
+
+
 def default_templates() -> list[dict[str, str]]:
     """Name, subject, body, type and category of each ready-made template."""
     return [

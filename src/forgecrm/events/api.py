@@ -7,6 +7,7 @@ events.services, audited as the caller.
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -15,7 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from forgecrm.core.api import FieldErrors, requires
-from forgecrm.events import queries, services
+from forgecrm.events import greetings, queries, services
 from forgecrm.events.forms import HolidayOverrideForm, ImportantDateForm
 from forgecrm.events.models import EventType, ImportantDate, LunarHoliday
 from forgecrm.events.occurrence import Occurrence
@@ -144,6 +145,39 @@ class HolidayOut(Schema):
     confirmed: date | None
 
 
+class SendGreetingIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    occurrence_key: str = Field(
+        max_length=200, examples=["holiday:eid-ul-fitr:1448", "contact-birthday:7:2026-05-01"]
+    )
+    contacts: list[int] | None = Field(
+        None, description="Only these recipients (contact ids); default: all of the occasion's."
+    )
+
+
+class GreetingOut(Schema):
+    id: int
+    occurrence_key: str
+    occasion: str
+    occasion_date: date
+    contact_id: int
+    contact_name: str
+    status: str
+    send_at: datetime = Field(description="09:00 on the day where the recipient is.")
+    email_id: int | None
+    email_status: str
+    last_error: str
+
+    @staticmethod
+    def resolve_contact_name(obj: Any) -> str:
+        return obj.contact.full_name
+
+    @staticmethod
+    def resolve_email_status(obj: Any) -> str:
+        return obj.email.status if obj.email else ""
+
+
 def _range(filters: OccurrenceQuery) -> tuple[date, date]:
     start = filters.start or timezone.localdate()
     end = filters.end or start + timedelta(days=DEFAULT_RANGE_DAYS)
@@ -167,6 +201,23 @@ def list_occurrences(request: HttpRequest, filters: Query[OccurrenceQuery]) -> l
     and holidays."""
     start, end = _range(filters)
     return queries.occurrences(start, end, types=filters.type, client=filters.client)
+
+
+@events_router.post(
+    "/send-greeting",
+    response=list[GreetingOut],
+    auth=requires("events.change_importantdate"),
+)
+def send_greeting(request: HttpRequest, payload: SendGreetingIn) -> Any:
+    """Approve an occasion's greetings (all, or those of `contacts`) and send them: now if
+    09:00 has come where the recipient is, else at that time. Each person gets one greeting
+    per occasion, however often this is called. Returns the greetings with their status."""
+    try:
+        return greetings.approve_and_send(
+            key=payload.occurrence_key, contact_ids=payload.contacts, actor=request.auth
+        )
+    except ValidationError as exc:
+        raise FieldErrors(exc.message_dict) from None
 
 
 def _event(event_id: int) -> ImportantDate:

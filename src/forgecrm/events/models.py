@@ -143,5 +143,64 @@ class CalendarFeed(models.Model):
         return hashlib.sha256(raw.encode()).hexdigest()
 
 
+class GreetingStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    APPROVED = "approved", "Approved"
+    SENDING = "sending", "Sending"
+    EXCLUDED = "excluded", "Excluded"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class Greeting(TimeStampedModel):
+    """A greeting prepared for one person on one occasion, sent once it is approved.
+
+    The unique (occurrence_key, contact) pair is what keeps a person from getting the same
+    greeting twice, however often the greetings are prepared or the worker restarts.
+    """
+
+    occurrence_key = models.CharField(max_length=200)
+    occasion = models.CharField(max_length=200, help_text="The occasion's title, as prepared.")
+    occasion_date = models.DateField()
+    contact = models.ForeignKey(
+        "clients.ContactPerson", on_delete=models.CASCADE, related_name="greetings"
+    )
+    template = models.ForeignKey(
+        "emails.EmailTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject = models.CharField(
+        max_length=255, blank=True, help_text="Used instead of the template's when set."
+    )
+    body_html = models.TextField(blank=True, help_text="Used instead of the template's when set.")
+    status = models.CharField(
+        max_length=10, choices=GreetingStatus.choices, default=GreetingStatus.PROPOSED
+    )
+    send_at = models.DateTimeField(help_text="09:00 on the day where the recipient is (UTC).")
+    email = models.ForeignKey(
+        "emails.Email", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["occasion_date", "occurrence_key", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["occurrence_key", "contact"], name="greeting_once_per_occurrence"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "send_at"], name="greeting_status_send_idx"),
+            models.Index(fields=["occasion_date"], name="greeting_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occasion} → {self.contact}"
+
+
 track(ImportantDate)
 track(HolidayOverride)

@@ -1,0 +1,295 @@
+"""Greetings: prepared for the right people, sent at 09:00 where each one is, exactly once."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import IntegrityError, transaction
+
+from forgecrm.clients.models import Client
+from forgecrm.emails import defaults
+from forgecrm.emails.models import Email, EmailTemplate
+from forgecrm.events import greetings
+from forgecrm.events.models import EventType, Greeting, GreetingStatus, Recurrence
+from tests.emails.factories import EmailTemplateFactory, contact_with_address
+from tests.events.factories import ImportantDateFactory
+from tests.factories import ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+CHRISTMAS = "holiday:christmas:2026"
+DEC_20 = date(2026, 12, 20)
+
+
+def at(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def primary(*, zone: str = "Asia/Dhaka", status: str = "active", **kwargs):
+    """A client's primary contact with an e-mail address, in `zone`."""
+    contact = contact_with_address(
+        client__timezone=zone, client__status=status, client__name=f"{zone} Ltd", **kwargs
+    )
+    Client.objects.filter(pk=contact.client_id).update(primary_contact=contact)
+    return contact
+
+
+@pytest.fixture
+def dhaka():
+    return primary(zone="Asia/Dhaka", first_name="Rahim")
+
+
+@pytest.fixture
+def new_york():
+    return primary(zone="America/New_York", first_name="Emily")
+
+
+def emails_to(contact) -> list[Email]:
+    return list(Email.objects.filter(contact=contact))
+
+
+def test_nine_in_the_morning_where_each_recipient_is():
+    assert greetings.send_time(date(2026, 12, 25), "America/New_York") == at(2026, 12, 25, 14)
+    assert greetings.send_time(date(2026, 4, 14), "America/New_York") == at(2026, 4, 14, 13)
+    assert greetings.send_time(date(2026, 12, 25), "Asia/Dhaka") == at(2026, 12, 25, 3)
+
+
+def test_holiday_greetings_go_at_nine_local_time(dhaka, new_york):
+    # The contact's own zone wins over the company's.
+    london = primary(zone="Asia/Dhaka", first_name="Olivia", timezone="Europe/London")
+    greetings.prepare(today=DEC_20, days=7)
+    send_at = {g.contact_id: g.send_at for g in Greeting.objects.filter(occurrence_key=CHRISTMAS)}
+    assert send_at == {
+        dhaka.pk: at(2026, 12, 25, 3),
+        new_york.pk: at(2026, 12, 25, 14),
+        london.pk: at(2026, 12, 25, 9),
+    }
+    greetings.approve(greetings=Greeting.objects.all(), actor=None)
+
+    assert greetings.send_due(now=at(2026, 12, 25, 2, 59)) == []  # 08:59 in Dhaka
+    assert Email.objects.count() == 0
+
+    greetings.send_due(now=at(2026, 12, 25, 3, 0))
+    [email] = emails_to(dhaka)
+    assert email.email_type == "greeting"
+    assert email.subject == "Merry Christmas, Rahim!"
+    assert email.recipients.get().address == dhaka.email_addresses.get().email
+    assert emails_to(new_york) == []  # 22:00 the evening before in New York
+
+    greetings.send_due(now=at(2026, 12, 25, 14, 1))
+    assert len(emails_to(new_york)) == 1
+    assert len(emails_to(dhaka)) == 1
+    assert set(Greeting.objects.values_list("status", flat=True)) == {GreetingStatus.SENT}
+    assert Greeting.objects.get(contact=new_york).email == emails_to(new_york)[0]
+
+
+def test_only_approved_greetings_are_sent(dhaka, new_york):
+    greetings.prepare(today=DEC_20, days=7)
+    greetings.exclude(greetings=Greeting.objects.filter(contact=new_york))
+    greetings.send_due(now=at(2026, 12, 25, 15))
+    assert Email.objects.count() == 0  # proposed ones wait for a person
+    greetings.approve(greetings=Greeting.objects.filter(contact=dhaka), actor=None)
+    greetings.send_due(now=at(2026, 12, 25, 15))
+    assert len(emails_to(dhaka)) == 1
+    assert emails_to(new_york) == []
+    assert Greeting.objects.get(contact=new_york).status == GreetingStatus.EXCLUDED
+
+
+def test_running_the_sender_twice_sends_once(dhaka):
+    greetings.prepare(today=DEC_20, days=7)
+    greetings.approve(greetings=Greeting.objects.all(), actor=None)
+    now = at(2026, 12, 25, 4)
+    assert len(greetings.send_due(now=now)) == 1
+    assert greetings.send_due(now=now) == []
+    assert greetings.send_due(now=now + timedelta(hours=1)) == []
+    assert len(emails_to(dhaka)) == 1
+
+
+def test_a_greeting_claimed_by_another_worker_is_left_alone(dhaka):
+    greetings.prepare(today=DEC_20, days=7)
+    greetings.approve(greetings=Greeting.objects.all(), actor=None)
+    greeting = Greeting.objects.get()
+    now = at(2026, 12, 25, 4)
+    assert greetings.claim(greeting_id=greeting.pk, now=now)
+    assert not greetings.claim(greeting_id=greeting.pk, now=now)  # exactly one claim wins
+    assert greetings.send_due(now=now) == []
+    assert Email.objects.count() == 0
+
+
+def test_a_worker_that_died_after_claiming_is_recovered_without_a_duplicate(dhaka):
+    greetings.prepare(today=DEC_20, days=7)
+    greetings.approve(greetings=Greeting.objects.all(), actor=None)
+    greeting = Greeting.objects.get()
+    crashed_at = at(2026, 12, 25, 4)
+    greetings.claim(greeting_id=greeting.pk, now=crashed_at)  # ... and the worker dies
+
+    assert greetings.send_due(now=crashed_at + timedelta(minutes=5)) == []  # maybe still busy
+    later = crashed_at + greetings.STALE_CLAIM + timedelta(minutes=1)
+    assert greetings.send_due(now=later) == [greeting.pk]
+    assert greetings.send_due(now=later + timedelta(minutes=5)) == []
+    assert len(emails_to(dhaka)) == 1
+
+
+def test_a_slow_worker_whose_claim_was_taken_over_stores_no_email(dhaka):
+    greetings.prepare(today=DEC_20, days=7)
+    greetings.approve(greetings=Greeting.objects.all(), actor=None)
+    greeting = Greeting.objects.select_related("contact__client").get()
+    slow = at(2026, 12, 25, 4)
+    greetings.claim(greeting_id=greeting.pk, now=slow)
+    later = slow + greetings.STALE_CLAIM + timedelta(minutes=1)
+    assert greetings.send_due(now=later) == [greeting.pk]  # taken over and sent
+
+    greetings._send_claimed(greeting, claimed_at=slow)  # the slow one finally gets there
+    assert len(emails_to(dhaka)) == 1
+
+
+def test_preparing_is_idempotent_and_the_constraint_refuses_duplicates(dhaka, new_york):
+    assert greetings.prepare(today=DEC_20, days=7) == 2
+    assert greetings.prepare(today=DEC_20, days=7) == 0
+    assert greetings.prepare(today=DEC_20 + timedelta(days=1), days=7) == 0
+    assert Greeting.objects.filter(occurrence_key=CHRISTMAS).count() == 2
+
+    first = Greeting.objects.get(contact=dhaka)
+    # A concurrent run that slipped past the check is stopped by the database.
+    copy = Greeting(
+        occurrence_key=CHRISTMAS,
+        occasion="Christmas",
+        occasion_date=first.occasion_date,
+        contact=dhaka,
+        send_at=first.send_at,
+    )
+    Greeting.objects.bulk_create([copy], ignore_conflicts=True)
+    assert Greeting.objects.filter(contact=dhaka).count() == 1
+    with pytest.raises(IntegrityError), transaction.atomic():
+        copy.pk = None
+        copy.save()
+
+
+def test_holidays_greet_only_active_clients_primary_contacts(dhaka):
+    primary(status="prospect", first_name="Prospect")
+    primary(status="inactive", first_name="Gone")
+    ContactFactory(client=dhaka.client, first_name="NotPrimary")
+    no_address = ContactFactory(first_name="NoAddress")
+    Client.objects.filter(pk=no_address.client_id).update(primary_contact=no_address)
+    trashed = primary(first_name="Trashed")
+    trashed.delete()  # soft delete
+    greetings.prepare(today=DEC_20, days=7)
+    assert list(Greeting.objects.values_list("contact__first_name", flat=True)) == ["Rahim"]
+
+
+def test_birthdays_anniversaries_and_stored_events(dhaka):
+    person = contact_with_address(first_name="Karim", birthday=date(1990, 12, 22))
+    primary(first_name="Boss")
+    Client.objects.filter(pk=dhaka.client_id).update(client_since=date(2020, 12, 23))
+    event_contact = contact_with_address(first_name="Salma")
+    template = EmailTemplateFactory(name="Launch day", subject="Happy launch day")
+    ImportantDateFactory(
+        name="Launch",
+        date=date(2024, 12, 24),
+        contact=event_contact,
+        send_greeting=True,
+        message_template=template,
+    )
+    ImportantDateFactory(name="Quiet", date=date(2024, 12, 24), contact=person)  # no greeting
+    ImportantDateFactory(
+        name="Founding day",
+        event_type=EventType.BUSINESS_MILESTONE,
+        date=date(2026, 12, 21),
+        recurrence=Recurrence.NONE,
+        client=dhaka.client,
+        send_greeting=True,
+        custom_message="Thank you for <everything>!",
+    )
+    greetings.prepare(today=DEC_20, days=7)
+    found = {
+        (g.occurrence_key.split(":")[0], g.contact.first_name): g
+        for g in Greeting.objects.select_related("contact", "template")
+    }
+    assert set(found) == {
+        ("contact-birthday", "Karim"),
+        ("client-since", "Rahim"),
+        ("event", "Salma"),
+        ("event", "Rahim"),
+        ("holiday", "Rahim"),
+        ("holiday", "Boss"),
+    }
+    assert found["contact-birthday", "Karim"].template.name == defaults.BIRTHDAY
+    assert found["client-since", "Rahim"].template.name == defaults.BUSINESS_ANNIVERSARY
+    assert found["event", "Salma"].template == template
+    founding = found["event", "Rahim"]
+    assert founding.template is None
+    rendered = greetings.render(founding, actor=None)
+    assert "Thank you for &lt;everything&gt;!" in rendered.body_html
+    assert "Dear Rahim," in rendered.body_html
+    birthday = greetings.render(found["contact-birthday", "Karim"], actor=None)
+    assert birthday.subject == "Happy birthday, Karim!"
+
+
+def test_the_greeting_templates_are_ready_made_and_fill_in(dhaka):
+    greetings.prepare(today=date(2026, 4, 10), days=7)
+    names = set(EmailTemplate.objects.filter(category="greetings").values_list("name", flat=True))
+    assert set(greetings.HOLIDAY_TEMPLATES.values()) <= names
+    assert {defaults.BIRTHDAY, defaults.BUSINESS_ANNIVERSARY} <= names
+    greeting = Greeting.objects.get(occurrence_key="holiday:pohela-boishakh:2026")
+    rendered = greetings.render(greeting, actor=None)
+    assert "শুভ নববর্ষ" in rendered.subject
+    assert "Shubho Noboborsho" in rendered.body_html
+    assert "{{" not in rendered.subject + rendered.body_html
+
+
+def test_a_greeting_approved_after_the_day_is_over_is_not_sent(dhaka):
+    greetings.prepare(today=DEC_20, days=7)
+    greetings.approve(greetings=Greeting.objects.all(), actor=None)
+    assert greetings.send_due(now=at(2026, 12, 26, 20)) == []
+    greeting = Greeting.objects.get()
+    assert greeting.status == GreetingStatus.FAILED
+    assert "over" in greeting.last_error
+    assert Email.objects.count() == 0
+
+
+def test_mark_an_occasion_done(dhaka, new_york):
+    greetings.prepare(today=DEC_20, days=7)
+    greetings.approve(greetings=Greeting.objects.filter(contact=dhaka), actor=None)
+    assert greetings.mark_done(occurrence_key=CHRISTMAS) == 1
+    statuses = dict(Greeting.objects.values_list("contact_id", "status"))
+    assert statuses == {dhaka.pk: GreetingStatus.APPROVED, new_york.pk: GreetingStatus.EXCLUDED}
+
+
+# ---- The API ----
+
+
+@time_machine.travel(at(2026, 12, 25, 10), tick=False)
+def test_api_send_greeting_sends_where_it_is_nine_and_schedules_the_rest(api, dhaka, new_york):
+    response = api.post("/events/send-greeting", {"occurrence_key": CHRISTMAS})
+    assert response.status_code == 200, response.content
+    rows = {row["contact_id"]: row for row in response.json()}
+    assert rows[dhaka.pk]["status"] == "sent"
+    assert rows[dhaka.pk]["email_id"] == emails_to(dhaka)[0].pk
+    assert rows[new_york.pk]["status"] == "approved"
+    assert rows[new_york.pk]["send_at"].startswith("2026-12-25T14:00:00")
+    assert rows[new_york.pk]["email_id"] is None
+
+    again = api.post("/events/send-greeting", {"occurrence_key": CHRISTMAS})
+    assert again.status_code == 200
+    assert Email.objects.count() == 1
+
+
+@time_machine.travel(at(2026, 12, 25, 10), tick=False)
+def test_api_send_greeting_to_some_contacts(api, dhaka, new_york):
+    response = api.post(
+        "/events/send-greeting", {"occurrence_key": CHRISTMAS, "contacts": [new_york.pk]}
+    )
+    assert [row["contact_id"] for row in response.json()] == [new_york.pk]
+    assert Greeting.objects.get(contact=dhaka).status == GreetingStatus.PROPOSED
+
+    wrong = api.post("/events/send-greeting", {"occurrence_key": CHRISTMAS, "contacts": [999999]})
+    assert wrong.status_code == 422
+    unknown = api.post("/events/send-greeting", {"occurrence_key": "holiday:nothing:2026"})
+    assert unknown.status_code == 422
+
+
+@time_machine.travel(at(2026, 12, 25, 10), tick=False)
+def test_api_send_greeting_needs_the_change_permission(viewer_api, dhaka):
+    response = viewer_api.post("/events/send-greeting", {"occurrence_key": CHRISTMAS})
+    assert response.status_code == 403
+    assert Greeting.objects.count() == 0
