@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from forgecrm.api import api
+from forgecrm.emails.urls import template_patterns as email_templates
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="core:dashboard", permanent=False)),
@@ -12,6 +13,8 @@ urlpatterns = [
     path("admin/crm/clients/", include("forgecrm.clients.urls")),
     path("admin/crm/", include("forgecrm.timeline.urls")),  # timeline/..., search/
     path("admin/crm/calendar/", include("forgecrm.events.urls")),
+    path("admin/crm/emails/", include("forgecrm.emails.urls")),
+    path("admin/crm/email-templates/", include(email_templates)),
     path("calendar/", include("forgecrm.events.feed_urls")),
     path("api/", api.urls),
     path("t/", include("forgecrm.emails.tracking_urls")),

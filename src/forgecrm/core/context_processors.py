@@ -7,6 +7,7 @@ NAV_ITEMS = (
     ("Dashboard", "core:dashboard", "speedometer2", None),
     ("Clients", "clients:list", "building", "clients.view_client"),
     ("Calendar", "events:calendar", "calendar3", "events.view_importantdate"),
+    ("Emails", "emails:list", "envelope", "emails.view_email"),
 )
 
 

@@ -346,3 +346,41 @@ def email_analytics(
         "best_hour": _best(hours, "hour", min_sent),
         "best_weekday": WEEKDAYS[best_weekday - 1] if best_weekday else None,
     }
+
+
+# ---- Pages -------------------------------------------------------------------------------
+
+
+def sending_outcome(email: Email) -> tuple[str, str]:
+    """What happened to a just-written email, truthfully: (message level, sentence)."""
+    email.refresh_from_db(fields=["status", "scheduled_at", "last_error"])
+    recipients = ", ".join(r.address for r in email.recipients.all())
+    if email.status == EmailStatus.SENT:
+        return "success", f"Sent to {recipients}."
+    if email.status == EmailStatus.SCHEDULED:
+        return "success", "Scheduled. It will be sent at the time shown below."
+    if email.status == EmailStatus.OUTBOX or (
+        email.status == EmailStatus.QUEUED and not settings.EMAIL_DELIVERY_ENABLED
+    ):
+        return "warning", (
+            "Kept in the outbox — not delivered: no mailbox is configured (EMAIL_URL). "
+            "Nothing was sent to " + recipients + "."
+        )
+    if email.status == EmailStatus.FAILED:
+        return "error", f"Sending failed: {email.last_error or 'the mail server refused it'}."
+    return "info", f"Queued for {recipients}; it will be sent in a moment."
+
+
+def templates_for_picker() -> list[dict[str, Any]]:
+    """Active templates with what the composer's picker fills in."""
+    rows = EmailTemplate.objects.filter(is_active=True).order_by("category", "name")
+    return [
+        {
+            "id": t.pk,
+            "name": t.name,
+            "subject": t.subject,
+            "body_html": t.body_html,
+            "email_type": t.template_type,
+        }
+        for t in rows
+    ]

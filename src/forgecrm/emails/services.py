@@ -290,6 +290,20 @@ def preview(*, template: EmailTemplate, contact: ContactPerson, actor: Actor) ->
     )
 
 
+def draft_preview(*, draft: Draft, actor: Actor) -> Rendered:
+    """The draft as its first recipient would get it now; nothing is stored."""
+    recipients = resolve_recipients(draft)
+    about = _about(draft, recipients)
+    subject_source, body_source = _sources(draft)
+    return render_for(
+        subject_source=subject_source,
+        body_source=body_source,
+        about=about,
+        actor=actor,
+        at=timezone.now(),
+    )
+
+
 MIME_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
 
 

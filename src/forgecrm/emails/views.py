@@ -5,11 +5,61 @@ nothing (404) and records nothing, and a click only ever redirects to a link rec
 that very email.
 """
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+import csv
+from collections.abc import Iterator
+from typing import Any
 
-from forgecrm.emails import services, tracking
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.text import capfirst
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
+
+from forgecrm.clients import queries as clients_queries
+from forgecrm.clients.models import Client, ContactPerson
+from forgecrm.clients.queries import ContactFilters
+from forgecrm.core.pagination import IdFirstPaginator
+from forgecrm.emails import queries, rendering, sanitize, services, tracking
+from forgecrm.emails.forms import (
+    LATER,
+    ComposeForm,
+    TemplatePageForm,
+    clean_body_source,
+    clean_subject_source,
+    flag_errors,
+)
+from forgecrm.emails.models import (
+    Email,
+    EmailAttachment,
+    EmailStatus,
+    EmailTemplate,
+    EmailType,
+    EventKind,
+    RecipientKind,
+    TemplateCategory,
+)
 
 
 def visit_of(request: HttpRequest) -> services.Visit:
@@ -42,3 +92,474 @@ def tracking_click(request: HttpRequest, token: str, link_token: str) -> HttpRes
     response = HttpResponseRedirect(url)
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+# ==== Pages ==================================================================================
+# Views only translate HTTP: forms validate, services write, queries read.
+
+PAGE_SIZE = 25
+SERVICE_FIELDS = {"to", "cc", "bcc", "subject", "body_html", "attachments", "contact"}
+SERVICE_FIELDS |= {"deal", "project", "send_at", "timezone", "template", "client"}
+
+
+def _paginate(request: HttpRequest, queryset: Any) -> Page:
+    page = IdFirstPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.elided_range = list(
+        page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+    )
+    return page
+
+
+def _add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put the service's errors next to the fields they name (else at the top)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for name, messages_ in error.message_dict.items():
+        form.add_error(name if name in form.fields and name in SERVICE_FIELDS else None, messages_)
+
+
+# ---- History -----------------------------------------------------------------------------
+
+
+class HistoryFilterForm(forms.Form):
+    """The history's GET parameters; invalid ones are ignored (and said so)."""
+
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    client = forms.ModelChoiceField(
+        queryset=Client.objects.order_by("name"),
+        required=False,
+        empty_label="Any client",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    email_type = forms.ChoiceField(
+        label="Type",
+        required=False,
+        choices=[("", "Any type"), *EmailType.choices],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any status"), *EmailStatus.choices],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    date_from = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+    def filters(self) -> tuple[queries.EmailFilters, list[str]]:
+        self.is_valid()
+        data = self.cleaned_data
+        values = {
+            "q": data.get("q") or "",
+            "client": data["client"].pk if data.get("client") else None,
+            "email_type": data.get("email_type") or "",
+            "status": data.get("status") or "",
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+        }
+        ignored = [
+            f"{self.fields[name].label or capfirst(name)}: {' '.join(errors)}"
+            for name, errors in self.errors.items()
+            if name in self.fields
+        ]
+        return queries.EmailFilters(**values), ignored
+
+
+def _history(request: HttpRequest) -> tuple[HistoryFilterForm, queries.EmailFilters, list[str]]:
+    form = HistoryFilterForm(request.GET)
+    filters, ignored = form.filters()
+    return form, filters, ignored
+
+
+@require_safe
+@login_required
+@permission_required("emails.view_email", raise_exception=True)
+def email_list(request: HttpRequest) -> HttpResponse:
+    form, filters, ignored = _history(request)
+    zone = queries.user_zone(request.user)
+    page = _paginate(request, queries.email_list(filters, zone=zone))
+    filtered = filters != queries.EmailFilters()
+    context = {"form": form, "page": page, "ignored": ignored, "filtered": filtered}
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "emails/_results.html" if partial else "emails/list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+CSV_HEADER = ["id", "date", "status", "type", "subject", "from", "to", "cc", "client", "contact"]
+CSV_HEADER += ["opens", "clicks", "sent_at", "scheduled_at"]
+
+
+def _csv_cell(value: Any) -> str:
+    """A cell a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv_rows(queryset: Any, zone: Any) -> Iterator[list[str]]:
+    yield CSV_HEADER
+    for email in queryset.iterator(chunk_size=500):
+        by_kind: dict[str, list[str]] = {"to": [], "cc": []}
+        for recipient in email.recipients.all():
+            by_kind.setdefault(recipient.kind, []).append(recipient.address)
+        row = [
+            email.pk,
+            timezone.localtime(email.date, zone).strftime("%Y-%m-%d %H:%M"),
+            email.get_status_display(),
+            email.get_email_type_display(),
+            email.subject,
+            email.from_email,
+            "; ".join(by_kind["to"]),
+            "; ".join(by_kind["cc"]),
+            email.client.name if email.client else "",
+            email.contact.full_name if email.contact else "",
+            email.open_count,
+            email.click_count,
+            timezone.localtime(email.sent_at, zone).isoformat() if email.sent_at else "",
+            timezone.localtime(email.scheduled_at, zone).isoformat() if email.scheduled_at else "",
+        ]
+        yield [_csv_cell(value) for value in row]
+
+
+@require_safe
+@login_required
+@permission_required("emails.view_email", raise_exception=True)
+def email_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered history as CSV, streamed row by row."""
+    _form, filters, _ignored = _history(request)
+    zone = queries.user_zone(request.user)
+    writer = csv.writer(_Echo())
+    rows = _csv_rows(queries.email_list(filters, zone=zone), zone)
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+    )
+    stamp = timezone.localtime(timezone.now(), zone).strftime("%Y-%m-%d")
+    response["Content-Disposition"] = f'attachment; filename="emails-{stamp}.csv"'
+    return response
+
+
+# ---- Detail ------------------------------------------------------------------------------
+
+
+def _email_or_404(pk: int) -> Email:
+    try:
+        return queries.email_detail(pk)
+    except Email.DoesNotExist:
+        raise Http404("No such email.") from None
+
+
+@require_safe
+@login_required
+@permission_required("emails.view_email", raise_exception=True)
+def email_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    email = _email_or_404(pk)
+    events = list(email.events.all())
+    opens = [e for e in events if e.kind == EventKind.OPENED]
+    context = {
+        "email": email,
+        "events": events,
+        "zone": queries.user_zone(request.user),
+        "proxy_opens": sum(1 for e in opens if e.is_proxy),
+        "proxy_clicks": sum(1 for e in events if e.kind == EventKind.CLICKED and e.is_proxy),
+        "recipient_groups": [
+            (label, group)
+            for kind, label in RecipientKind.choices
+            if (group := [r for r in email.recipients.all() if r.kind == kind])
+        ],
+        "attachments": list(email.attachments.all()),
+        "links": list(email.links.all()),
+        "body_document": sanitize.clean(email.body_html, template=False) if email.body_html else "",
+    }
+    return render(request, "emails/detail.html", context)
+
+
+@require_safe
+@login_required
+@permission_required("emails.view_email", raise_exception=True)
+def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+    """The file, always as a download (never shown inline)."""
+    attachment = get_object_or_404(EmailAttachment, pk=attachment_id, email_id=pk)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+# ---- Contact search (the recipient picker) ------------------------------------------------
+
+
+@require_safe
+@login_required
+@permission_required("clients.view_contactperson", raise_exception=True)
+def contact_search(request: HttpRequest) -> JsonResponse:
+    """Contacts with an e-mail address matching `q` (name or address), for tom-select."""
+    term = request.GET.get("q", "").strip()[:100]
+    client_id = request.GET.get("client", "")
+    filters = ContactFilters(q=term, client=int(client_id) if client_id.isdigit() else None)
+    results = []
+    for contact in clients_queries.contact_list(filters)[:40]:
+        addresses = list(contact.email_addresses.all())
+        if not addresses:
+            continue
+        results.append(
+            {
+                "value": str(contact.pk),
+                "text": contact.full_name,
+                "email": addresses[0].email,
+                "client": contact.client.name,
+            }
+        )
+        if len(results) == 20:
+            break
+    return JsonResponse({"results": results})
+
+
+# ---- Composer ----------------------------------------------------------------------------
+
+
+def _draft(form: ComposeForm) -> services.Draft:
+    data = form.cleaned_data
+    return services.Draft(
+        to=data["to"],
+        cc=data["cc"],
+        bcc=data["bcc"],
+        template=data["template"],
+        subject=data["subject"],
+        body_html=data["body_html"],
+        email_type=data["email_type"],
+        client=data["client"],
+        contact=data["contact"],
+        deal=data["deal"],
+        project=data["project"],
+        read_receipt=data["read_receipt"],
+        follow_up_days=data["follow_up_days"],
+        attachments=[
+            services.Attachment(f.name, f.content_type or "", f.read()) for f in data["attachments"]
+        ],
+    )
+
+
+def _compose_initial(request: HttpRequest) -> dict[str, Any]:
+    initial: dict[str, Any] = {}
+    client_id, contact_id = request.GET.get("client", ""), request.GET.get("contact", "")
+    client = Client.objects.filter(pk=client_id).first() if client_id.isdigit() else None
+    contact = (
+        ContactPerson.objects.filter(pk=contact_id, client__deleted_at__isnull=True).first()
+        if contact_id.isdigit()
+        else None
+    )
+    if contact is not None:
+        client = client or contact.client
+        initial.update(contact=contact, to=[contact.pk])
+    if client is not None:
+        initial["client"] = client
+    template_id = request.GET.get("template", "")
+    if template_id.isdigit():
+        initial["template"] = EmailTemplate.objects.filter(pk=template_id).first()
+    return initial
+
+
+def _compose_page(request: HttpRequest, form: ComposeForm, status: int = 200) -> HttpResponse:
+    context = {
+        "form": flag_errors(form),
+        "templates_data": queries.templates_for_picker(),
+        "variables": rendering.VARIABLES,
+        "max_size_label": filesizeformat(settings.EMAIL_ATTACHMENTS_MAX_BYTES),
+        "delivery_enabled": settings.EMAIL_DELIVERY_ENABLED,
+        "zone": queries.user_zone(request.user),
+    }
+    return render(request, "emails/compose.html", context, status=status)
+
+
+@login_required
+@permission_required("emails.add_email", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def compose(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _compose_page(request, ComposeForm(initial=_compose_initial(request)))
+    form = ComposeForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["when"] == LATER:
+                email = services.email_schedule(
+                    draft=_draft(form),
+                    actor=request.user,
+                    send_at=data["send_at"].replace(tzinfo=None),
+                    zone=data["timezone"],
+                )
+            else:
+                email = services.email_send(draft=_draft(form), actor=request.user)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            level, text = queries.sending_outcome(email)
+            getattr(messages, level)(request, text)
+            return redirect("emails:detail", pk=email.pk)
+    return _compose_page(request, form, status=422)
+
+
+@login_required
+@permission_required("emails.add_email", raise_exception=True)
+@require_POST
+def compose_preview(request: HttpRequest) -> HttpResponse:
+    """The composer's draft as its first recipient would get it (htmx; nothing stored)."""
+    form = ComposeForm(request.POST)
+    rendered, problems = None, []
+    if form.is_valid():
+        try:
+            rendered = services.draft_preview(draft=_draft(form), actor=request.user)
+        except ValidationError as error:
+            problems = _problems(form, error)
+    else:
+        problems = _problems(form, None)
+    return render(request, "emails/_preview.html", {"rendered": rendered, "problems": problems})
+
+
+def _problems(form: forms.Form, error: ValidationError | None) -> list[str]:
+    if error is not None:
+        _add_service_errors(form, error)
+    return [
+        f"{form.fields[name].label or capfirst(name) if name in form.fields else 'Email'}: {m}"
+        for name, errors in form.errors.items()
+        for m in errors
+    ]
+
+
+# ---- Templates ---------------------------------------------------------------------------
+
+
+class TemplateFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    category = forms.ChoiceField(
+        required=False,
+        choices=[("", "All categories"), *TemplateCategory.choices],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+
+@require_safe
+@login_required
+@permission_required("emails.view_emailtemplate", raise_exception=True)
+def template_list(request: HttpRequest) -> HttpResponse:
+    form = TemplateFilterForm(request.GET)
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    filters = queries.TemplateFilters(category=data.get("category", ""), q=data.get("q", ""))
+    labels = dict(TemplateCategory.choices)
+    groups: dict[str, list[EmailTemplate]] = {}
+    for template in queries.template_list(filters).order_by("category", "name"):
+        groups.setdefault(template.category, []).append(template)
+    context = {
+        "form": form,
+        "groups": [(labels.get(key, key), rows) for key, rows in groups.items()],
+        "filtered": bool(data.get("category") or data.get("q")),
+    }
+    return render(request, "emails/templates/list.html", context)
+
+
+def _template_page(
+    request: HttpRequest, form: TemplatePageForm, template: EmailTemplate | None
+) -> HttpResponse:
+    context = {
+        "form": flag_errors(form),
+        "template_obj": template,
+        "variables": rendering.VARIABLES,
+    }
+    return render(
+        request,
+        "emails/templates/form.html",
+        context,
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@permission_required("emails.add_emailtemplate", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def template_create(request: HttpRequest) -> HttpResponse:
+    form = TemplatePageForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        template = services.template_create(fields=form.cleaned_data, actor=request.user)
+        messages.success(request, f"The template “{template.name}” was added.")
+        return redirect("email_templates:list")
+    return _template_page(request, form, None)
+
+
+@login_required
+@permission_required("emails.change_emailtemplate", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    template = get_object_or_404(EmailTemplate, pk=pk)
+    form = TemplatePageForm(request.POST if request.method == "POST" else None, instance=template)
+    if request.method == "POST" and form.is_valid():
+        services.template_update(template=template, fields=form.cleaned_data, actor=request.user)
+        messages.success(request, f"The template “{template.name}” was saved.")
+        return redirect("email_templates:list")
+    return _template_page(request, form, template)
+
+
+@login_required
+@permission_required("emails.delete_emailtemplate", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def template_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    template = get_object_or_404(EmailTemplate, pk=pk)
+    if request.method == "POST":
+        services.template_delete(template=template, actor=request.user)
+        messages.success(request, f"The template “{template.name}” was deleted.")
+        return redirect("email_templates:list")
+    return render(request, "emails/templates/confirm_delete.html", {"template_obj": template})
+
+
+@login_required
+@permission_required("emails.add_emailtemplate", raise_exception=True)
+@require_POST
+def template_preview(request: HttpRequest) -> HttpResponse:
+    """The editor's unsaved subject and body as a contact would get them (htmx)."""
+    rendered, problems = None, []
+    contact_id = request.POST.get("preview_contact", "")
+    contact = (
+        ContactPerson.objects.filter(pk=contact_id, client__deleted_at__isnull=True)
+        .select_related("client")
+        .prefetch_related("email_addresses")
+        .first()
+        if contact_id.isdigit()
+        else None
+    )
+    try:
+        subject = clean_subject_source(request.POST.get("subject", ""))
+        body = clean_body_source(request.POST.get("body_html", ""))
+        if contact is None:
+            problems = ["Pick a contact to preview the template for."]
+        else:
+            draft = EmailTemplate(subject=subject, body_html=body)
+            rendered = services.preview(template=draft, contact=contact, actor=request.user)
+    except ValidationError as error:
+        problems = error.messages
+    return render(request, "emails/_preview.html", {"rendered": rendered, "problems": problems})

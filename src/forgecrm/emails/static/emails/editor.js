@@ -1,0 +1,181 @@
+/* Rich-text editing (Quill) over hidden textareas, variable insertion, the template picker
+   and the recipient pickers (tom-select). Plain JS, no build step. */
+(function () {
+  "use strict";
+  var editors = {};
+  var lastField = null; // the subject input or an editor: where a variable goes
+
+  function syncTextarea(textarea, quill) {
+    var html = quill.root.innerHTML;
+    textarea.value = quill.getText().trim() === "" && !/<img/i.test(html) ? "" : html;
+  }
+
+  function setEditorHtml(id, html) {
+    var quill = editors[id];
+    if (!quill) return;
+    quill.setContents([]);
+    quill.clipboard.dangerouslyPasteHTML(0, html || "");
+    syncTextarea(document.getElementById(id), quill);
+  }
+
+  function initEditors() {
+    document.querySelectorAll("textarea.rich-source").forEach(function (textarea) {
+      var holder = document.createElement("div");
+      holder.className = "rich-editor";
+      holder.setAttribute("data-for", textarea.id);
+      textarea.insertAdjacentElement("afterend", holder);
+      textarea.classList.add("visually-hidden");
+      textarea.setAttribute("tabindex", "-1");
+      if (textarea.classList.contains("is-invalid")) holder.parentElement.classList.add("is-invalid-editor");
+      var quill = new Quill(holder, {
+        theme: "snow",
+        placeholder: "Write your message…",
+        modules: {
+          toolbar: [
+            [{ header: [2, 3, false] }],
+            ["bold", "italic", "underline", "strike"],
+            [{ color: [] }, { background: [] }],
+            [{ list: "ordered" }, { list: "bullet" }, { align: [] }],
+            ["link", "blockquote"],
+            ["clean"],
+          ],
+        },
+      });
+      quill.root.setAttribute("aria-label", textarea.dataset.label || "Message");
+      quill.root.setAttribute("role", "textbox");
+      quill.root.setAttribute("aria-multiline", "true");
+      if (textarea.value) quill.clipboard.dangerouslyPasteHTML(0, textarea.value);
+      quill.on("text-change", function () { syncTextarea(textarea, quill); });
+      quill.on("selection-change", function (range) { if (range) lastField = { quill: quill }; });
+      editors[textarea.id] = quill;
+      syncTextarea(textarea, quill);
+    });
+  }
+
+  function insertVariable(name) {
+    var text = "{{" + name + "}}";
+    if (lastField && lastField.input) {
+      var input = lastField.input;
+      var start = input.selectionStart == null ? input.value.length : input.selectionStart;
+      var end = input.selectionEnd == null ? start : input.selectionEnd;
+      input.value = input.value.slice(0, start) + text + input.value.slice(end);
+      input.focus();
+      input.setSelectionRange(start + text.length, start + text.length);
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      return;
+    }
+    var quill = (lastField && lastField.quill) || editors[Object.keys(editors)[0]];
+    if (!quill) return;
+    var range = quill.getSelection(true);
+    var index = range ? range.index : quill.getLength() - 1;
+    quill.insertText(index, text, "user");
+    quill.setSelection(index + text.length, 0, "user");
+  }
+
+  function initVariables() {
+    document.querySelectorAll("input[data-variable-target]").forEach(function (input) {
+      input.addEventListener("focus", function () { lastField = { input: input }; });
+    });
+    document.querySelectorAll("[data-insert-variable]").forEach(function (button) {
+      button.addEventListener("mousedown", function (event) { event.preventDefault(); });
+      button.addEventListener("click", function () { insertVariable(button.dataset.insertVariable); });
+    });
+  }
+
+  function initTemplatePicker() {
+    var picker = document.getElementById("id_template");
+    var data = document.getElementById("templates-data");
+    if (!picker || !data) return;
+    var templates = {};
+    JSON.parse(data.textContent).forEach(function (t) { templates[String(t.id)] = t; });
+    picker.addEventListener("change", function () {
+      var t = templates[picker.value];
+      if (!t) return;
+      var subject = document.getElementById("id_subject");
+      var body = document.getElementById("id_body_html");
+      var dirty = (subject.value && subject.dataset.loaded !== subject.value) ||
+                  (body.value && body.dataset.loaded !== body.value);
+      if (dirty && !window.confirm("Replace the subject and message with the template's?")) return;
+      subject.value = t.subject;
+      setEditorHtml("id_body_html", t.body_html);
+      subject.dataset.loaded = subject.value;
+      body.dataset.loaded = body.value;
+      var type = document.getElementById("id_email_type");
+      if (type) type.value = t.email_type;
+    });
+  }
+
+  function escapeHtml(text) {
+    var div = document.createElement("div");
+    div.textContent = text == null ? "" : String(text);
+    return div.innerHTML;
+  }
+
+  var EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
+
+  function initRecipientPickers() {
+    if (typeof TomSelect === "undefined") return;
+    document.querySelectorAll("select[data-contact-search]").forEach(function (select) {
+      var url = select.dataset.contactSearch;
+      new TomSelect(select, {
+        plugins: ["remove_button"],
+        valueField: "value",
+        labelField: "text",
+        searchField: ["text", "email", "client"],
+        create: select.multiple ? function (input) { return { value: input.trim(), text: input.trim() }; } : false,
+        createFilter: function (input) { return EMAIL.test(input.trim()) || /<[^<>@\s]+@[^<>\s]+>$/.test(input.trim()); },
+        persist: false,
+        maxItems: select.multiple ? 50 : 1,
+        loadThrottle: 250,
+        load: function (query, callback) {
+          if (!query.length) return callback();
+          fetch(url + "?q=" + encodeURIComponent(query), { headers: { Accept: "application/json" } })
+            .then(function (r) { return r.json(); })
+            .then(function (json) { callback(json.results); })
+            .catch(function () { callback(); });
+        },
+        render: {
+          option: function (item) {
+            return "<div><div>" + escapeHtml(item.text) + "</div>" +
+              (item.email ? "<small>" + escapeHtml(item.email) + (item.client ? " · " + escapeHtml(item.client) : "") + "</small>" : "") + "</div>";
+          },
+          item: function (item) {
+            return "<div title=\"" + escapeHtml(item.email || item.text) + "\">" + escapeHtml(item.text) + "</div>";
+          },
+          option_create: function (data) {
+            return "<div class=\"create\">Add address <strong>" + escapeHtml(data.input) + "</strong>…</div>";
+          },
+          no_results: function () { return "<div class=\"no-results\">No contact found — type a full e-mail address to add it.</div>"; },
+        },
+      });
+    });
+  }
+
+  function initSchedule() {
+    var radios = document.querySelectorAll("input[name=when]");
+    var box = document.getElementById("schedule-fields");
+    var submit = document.getElementById("send-button");
+    if (!radios.length || !box) return;
+    function update() {
+      var later = document.querySelector("input[name=when]:checked").value === "later";
+      box.hidden = !later;
+      if (submit) submit.innerHTML = later ? '<i class="bi bi-calendar-check" aria-hidden="true"></i> Schedule' : '<i class="bi bi-send" aria-hidden="true"></i> Send now';
+    }
+    radios.forEach(function (r) { r.addEventListener("change", update); });
+    update();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    initEditors();
+    initVariables();
+    initTemplatePicker();
+    initRecipientPickers();
+    initSchedule();
+    document.querySelectorAll("form[data-editor-form]").forEach(function (form) {
+      // htmx previews read the textarea: keep it in step right before a request.
+      form.addEventListener("htmx:configRequest", function () {
+        Object.keys(editors).forEach(function (id) { syncTextarea(document.getElementById(id), editors[id]); });
+      });
+    });
+  });
+})();
