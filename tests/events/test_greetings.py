@@ -293,3 +293,87 @@ def test_api_send_greeting_needs_the_change_permission(viewer_api, dhaka):
     response = viewer_api.post("/events/send-greeting", {"occurrence_key": CHRISTMAS})
     assert response.status_code == 403
     assert Greeting.objects.count() == 0
+
+
+# ---- The pages ----
+
+PAGE = "/admin/crm/calendar/greetings/"
+
+
+@pytest.fixture
+def december():
+    """20 December 2026, from before anyone signs in (sessions last two weeks)."""
+    with time_machine.travel(at(2026, 12, 20, 6), tick=False) as traveller:
+        yield traveller
+
+
+def test_the_greetings_page_lists_occasions_with_status(december, viewer_client, dhaka, new_york):
+    greetings.prepare()
+    greetings.approve(greetings=Greeting.objects.filter(contact=dhaka), actor=None)
+    response = viewer_client.get(PAGE)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Christmas" in html
+    assert "Emily" in html and "Rahim" in html
+    assert "Approved" in html and "Proposed" in html
+    assert "Fri 25 Dec, 09:00" in html  # each in their own time
+    assert 'name="ids"' not in html  # viewers approve nothing
+    assert "Approve selected" not in html
+    assert viewer_client.get("/admin/crm/calendar/").content.decode().count(PAGE) == 1
+
+
+def test_preview_shows_the_greeting_as_the_recipient_gets_it(december, viewer_client, new_york):
+    greetings.prepare()
+    greeting = Greeting.objects.get()
+    html = viewer_client.get(f"{PAGE}{greeting.pk}/").content.decode()
+    assert "Merry Christmas, Emily!" in html
+    assert "Dear Emily," in html  # inside the sandboxed iframe's srcdoc
+    assert "<iframe" in html and " sandbox " in html
+
+
+def test_approve_bulk_one_exclude_and_mark_done(december, member_client, member, dhaka, new_york):
+    third = primary(first_name="Zara")
+    greetings.prepare()
+    ids = dict(Greeting.objects.values_list("contact_id", "pk"))
+    response = member_client.post(f"{PAGE}approve/", {"ids": [ids[dhaka.pk], ids[new_york.pk]]})
+    assert response.status_code == 302
+    assert Greeting.objects.get(pk=ids[dhaka.pk]).status == GreetingStatus.APPROVED
+    assert Greeting.objects.get(pk=ids[dhaka.pk]).approved_by == member
+    member_client.post(f"{PAGE}exclude/", {"one": ids[new_york.pk], "ids": [ids[third.pk]]})
+    assert Greeting.objects.get(pk=ids[new_york.pk]).status == GreetingStatus.EXCLUDED
+    assert Greeting.objects.get(pk=ids[third.pk]).status == GreetingStatus.PROPOSED
+    member_client.post(f"{PAGE}done/", {"occurrence_key": CHRISTMAS})
+    assert Greeting.objects.get(pk=ids[third.pk]).status == GreetingStatus.EXCLUDED
+    assert Greeting.objects.get(pk=ids[dhaka.pk]).status == GreetingStatus.APPROVED
+
+
+def test_the_pages_need_their_permission(
+    december, client, outsider, viewer_client, member_client, dhaka
+):
+    greetings.prepare()
+    greeting = Greeting.objects.get()
+    assert client.get(PAGE).status_code == 302
+    client.force_login(outsider)
+    assert client.get(PAGE).status_code == 403
+    assert client.get(f"{PAGE}{greeting.pk}/").status_code == 403
+    for action in ("approve", "exclude", "done", "prepare"):
+        assert viewer_client.post(f"{PAGE}{action}/", {"one": greeting.pk}).status_code == 403
+        assert member_client.get(f"{PAGE}{action}/").status_code == 405
+    assert member_client.post(PAGE).status_code == 405
+    assert Greeting.objects.get().status == GreetingStatus.PROPOSED
+
+
+def test_prepare_from_the_page(december, member_client, dhaka):
+    response = member_client.post(f"{PAGE}prepare/", follow=True)
+    assert "1 new greeting prepared" in response.content.decode()
+    assert Greeting.objects.filter(occurrence_key=CHRISTMAS, contact=dhaka).exists()
+
+
+def test_the_page_shows_the_fate_of_the_email(december, viewer_client, dhaka):
+    greetings.prepare()
+    greetings.approve(greetings=Greeting.objects.all(), actor=None)
+    december.move_to(at(2026, 12, 25, 4))
+    greetings.send_due()
+    Email.objects.update(status="outbox")
+    html = viewer_client.get(PAGE).content.decode()
+    assert "In outbox" in html

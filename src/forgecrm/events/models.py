@@ -201,6 +201,43 @@ class Greeting(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.occasion} → {self.contact}"
 
+    @property
+    def can_approve(self) -> bool:
+        return self.status in (
+            GreetingStatus.PROPOSED,
+            GreetingStatus.EXCLUDED,
+            GreetingStatus.FAILED,
+        )
+
+    @property
+    def can_exclude(self) -> bool:
+        return self.status in (
+            GreetingStatus.PROPOSED,
+            GreetingStatus.APPROVED,
+            GreetingStatus.FAILED,
+        )
+
+    @property
+    def badge(self) -> tuple[str, str]:
+        """(label, Bootstrap colour) of where the greeting is, down to its email's fate."""
+        if self.status == GreetingStatus.SENT and self.email_id is not None:
+            email_status = self.email.status
+            if email_status == "sent":
+                return "Sent", "success"
+            if email_status == "outbox":
+                return "In outbox", "info"
+            if email_status in ("failed", "bounced"):
+                return "Failed", "danger"
+            return "Sending", "primary"
+        return {
+            GreetingStatus.PROPOSED: ("Proposed", "secondary"),
+            GreetingStatus.APPROVED: ("Approved", "primary"),
+            GreetingStatus.SENDING: ("Sending", "primary"),
+            GreetingStatus.EXCLUDED: ("Excluded", "light"),
+            GreetingStatus.SENT: ("Sent", "success"),
+            GreetingStatus.FAILED: ("Failed", "danger"),
+        }[GreetingStatus(self.status)]
+
 
 track(ImportantDate)
 track(HolidayOverride)

@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,11 +14,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from forgecrm.clients.models import Client, ContactPerson
-from forgecrm.events import queries, services
+from forgecrm.events import greetings, queries, services
 from forgecrm.events.display import TYPE_COLOURS, legend
 from forgecrm.events.forms import HolidayOverrideForm, ImportantDateForm
 from forgecrm.events.ics import calendar_ics
-from forgecrm.events.models import CalendarFeed, EventType, LunarHoliday
+from forgecrm.events.models import CalendarFeed, EventType, Greeting, LunarHoliday
 
 CONFIRM_PERMISSIONS = ("events.add_holidayoverride", "events.change_holidayoverride")
 # What the subscription URL holds: a month back (for what just happened), a year ahead.
@@ -181,6 +181,118 @@ def holiday_reset(request: HttpRequest, key: str, year: int) -> HttpResponse:
         request, f"{state.holiday.label} shows the estimate again: {state.estimate:%d %B %Y}."
     )
     return redirect("events:holiday", key=key, year=year)
+
+
+# ---- Greetings ----
+
+
+@login_required
+@permission_required("events.view_importantdate", raise_exception=True)
+@require_GET
+def greetings_page(request: HttpRequest) -> HttpResponse:
+    """The coming occasions with the greetings prepared for them, to approve or leave out."""
+    occasions = greetings.upcoming_occasions(today=timezone.localdate())
+    return render(
+        request,
+        "events/greetings.html",
+        {"occasions": occasions, "prepare_days": settings.GREETINGS_PREPARE_DAYS},
+    )
+
+
+@login_required
+@permission_required("events.view_importantdate", raise_exception=True)
+@require_GET
+def greeting_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The greeting as its recipient gets it."""
+    greeting = get_object_or_404(
+        Greeting.objects.select_related("contact__client", "template", "email", "approved_by"),
+        pk=pk,
+    )
+    problem, rendered = "", None
+    if greeting.email is not None:
+        subject, body = greeting.email.subject, greeting.email.body_html
+    else:
+        try:
+            rendered = greetings.render(greeting, actor=greeting.approved_by or request.user)
+            subject, body = rendered.subject, rendered.body_html
+        except ValidationError as exc:
+            problem = "; ".join(m for ms in exc.message_dict.values() for m in ms)
+            subject, body = "", ""
+    address = next((e.email for e in greeting.contact.email_addresses.all()), "")
+    return render(
+        request,
+        "events/greeting_preview.html",
+        {
+            "greeting": greeting,
+            "subject": subject,
+            "body": body,
+            "problem": problem,
+            "address": address,
+        },
+    )
+
+
+def _chosen(request: HttpRequest):
+    """The greetings a form names: the row's own button (`one`), else the ticked boxes."""
+    one = request.POST.get("one", "")
+    values = [one] if one else request.POST.getlist("ids")
+    ids = [int(v) for v in values if v.isdigit()]
+    return Greeting.objects.filter(pk__in=ids)
+
+
+def _back() -> HttpResponse:
+    return redirect("events:greetings")
+
+
+@login_required
+@permission_required("events.change_importantdate", raise_exception=True)
+@require_POST
+def greetings_approve(request: HttpRequest) -> HttpResponse:
+    count = greetings.approve(greetings=_chosen(request), actor=request.user)
+    if count:
+        messages.success(
+            request,
+            f"{count} greeting{'s' if count != 1 else ''} approved: each goes at 09:00 on "
+            "the day where its recipient is.",
+        )
+    else:
+        messages.info(request, "Nothing to approve: tick the greetings to send.")
+    return _back()
+
+
+@login_required
+@permission_required("events.change_importantdate", raise_exception=True)
+@require_POST
+def greetings_exclude(request: HttpRequest) -> HttpResponse:
+    count = greetings.exclude(greetings=_chosen(request))
+    if count:
+        messages.success(request, f"{count} left out; they get no greeting for this occasion.")
+    return _back()
+
+
+@login_required
+@permission_required("events.change_importantdate", raise_exception=True)
+@require_POST
+def greetings_done(request: HttpRequest) -> HttpResponse:
+    key = request.POST.get("occurrence_key", "")
+    count = greetings.mark_done(occurrence_key=key)
+    messages.success(
+        request, f"Marked done; {count} not approved {'is' if count == 1 else 'are'} left out."
+    )
+    return _back()
+
+
+@login_required
+@permission_required("events.change_importantdate", raise_exception=True)
+@require_POST
+def greetings_prepare(request: HttpRequest) -> HttpResponse:
+    count = greetings.prepare()
+    messages.success(
+        request,
+        f"{count} new greeting{'s' if count != 1 else ''} prepared for the next "
+        f"{settings.GREETINGS_PREPARE_DAYS} days.",
+    )
+    return _back()
 
 
 # ---- The private calendar feed ----
