@@ -179,4 +179,30 @@ def test_postgresql_picks_the_plan_from_its_statistics():
         Communication.objects.all(), "zanzibar", order=("-pk",), window=slice(0, 3)
     )
     assert [r.content for r in rare] == ["project update 7 zanzibar"]
+    # One client's entries: a common word reads them instead of the GIN index (same rows).
+    scoped = fulltext.matching(
+        Communication.objects.filter(client=client), "project", scope=client.pk
+    )
+    assert "communication_fts_gin" not in scoped.explain()
+    assert scoped.count() == 400
     fulltext._stats_cache.clear()
+
+
+def test_a_search_scoped_to_a_client_follows_its_entries():
+    mine, other = ClientFactory(), ClientFactory()
+    entry = CommunicationFactory(client=mine, content="invoice sent")
+    CommunicationFactory(client=other, content="invoice sent")
+
+    def scoped(client) -> set[int]:
+        queryset = Communication.objects.filter(client=client)
+        return set(
+            fulltext.matching(queryset, "invoice", scope=client.pk).values_list("pk", flat=True)
+        )
+
+    assert scoped(mine) == {entry.pk}
+    # The scope's own token is never matched by what people type.
+    assert found(f"s{mine.pk}") == set()
+    entry.client = other
+    entry.save()
+    assert scoped(mine) == set()
+    assert len(scoped(other)) == 2

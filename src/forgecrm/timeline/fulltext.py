@@ -5,11 +5,13 @@ queried through the very same `SearchVector` expression so the planner can use i
 'simple' configuration neither stems nor drops stop words, so Bengali words and people's
 names match as they are written.
 
-SQLite: an FTS5 table per searched table. It is "external content" (it keeps only the
-index and reads the text from the table itself) and is kept in sync by triggers, so rows
-written with bulk_create or raw SQL, by any app, are indexed too. Its tokenizer counts
-combining marks (M*) as parts of words: without them Bengali vowel signs would cut words
-into pieces that match wrongly.
+SQLite: an FTS5 table per searched table. It is "contentless" (it keeps only the index;
+rows are read from the table itself) and is kept in sync by triggers, so rows written with
+bulk_create or raw SQL, by any app, are indexed too. Its tokenizer counts combining marks
+(M*) as parts of words: without them Bengali vowel signs would cut words into pieces that
+match wrongly. A source with a `scope` (communications: their client) also indexes that
+key as a token of its own column, so one client's timeline is searched without listing
+the matches of every client.
 
 SQLite drops a table's triggers when a migration rebuilds that table (its ALTER TABLE is
 limited, so Django copies the table), so `ensure()` runs after every `migrate` and
@@ -28,7 +30,7 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.db.models import Model, QuerySet
+from django.db.models import Model, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 CONFIG = "simple"
@@ -45,6 +47,7 @@ class Source:
     model: str
     fields: tuple[str, ...]
     index_name: str  # of the GIN index on PostgreSQL
+    scope: str = ""  # a foreign key searches can be limited to, on SQLite
 
 
 SOURCES = (
@@ -52,6 +55,7 @@ SOURCES = (
         "timeline.Communication",
         ("subject", "content", "outcome", "next_steps"),
         "communication_fts_gin",
+        scope="client",
     ),
     Source("emails.Email", ("subject", "body_text"), "email_fts_gin"),
     # search_text: name, industry, people, e-mail addresses and phone digits (clients.services).
@@ -91,22 +95,36 @@ def _tsquery(words: list[str]) -> str:
     return " & ".join(quoted)
 
 
-def _fts5_query(words: list[str]) -> str:
-    """FTS5 MATCH text: every word a quoted phrase, the last one maybe as a prefix."""
+def _fts5_query(words: list[str], source: Source, scope: int | None = None) -> str:
+    """FTS5 MATCH text: every word a quoted phrase, the last one maybe as a prefix.
+
+    The words are looked for in the text columns only, never in the scope column.
+    """
     quoted = ['"' + w.replace('"', '""') + '"' for w in words]
     if _prefix(words):
         quoted[-1] += "*"
-    return " AND ".join(quoted)
+    query = " AND ".join(quoted)
+    if source.scope:
+        query = "{" + " ".join(source.fields) + "} : (" + query + ")"
+    if scope is not None:
+        query = f'scope : "{_scope_token(scope)}" AND {query}'
+    return query
+
+
+def _scope_token(key: int) -> str:
+    return f"s{int(key)}"
 
 
 def _is_postgresql(queryset: QuerySet) -> bool:
     return connections[queryset.db].vendor == "postgresql"
 
 
-def matching(queryset: QuerySet, text: str) -> QuerySet:
+def matching(queryset: QuerySet, text: str, *, scope: int | None = None) -> QuerySet:
     """Rows of `queryset` whose indexed text contains every word of `text`.
 
-    An empty search (no word with a letter or digit) matches nothing.
+    `scope` (the source's scope key, e.g. a client id, which `queryset` must filter on
+    too) narrows SQLite's index lookup to that key's rows. An empty search (no word with a
+    letter or digit) matches nothing.
     """
     words = terms(text)
     if not words:
@@ -115,10 +133,16 @@ def matching(queryset: QuerySet, text: str) -> QuerySet:
     source = _BY_MODEL[model._meta.label]
     if _is_postgresql(queryset):
         vector = SearchVector(*source.fields, config=CONFIG)
+        if scope is not None and _is_common(queryset, source, words):
+            # In one client's entries, reading them is cheaper than the GIN index's list of
+            # a common word (a third of the table); an expression the index does not have
+            # (the same words, joined with an empty vector) steers the planner there.
+            vector = vector + SearchVector(Value(""), config=CONFIG)
         query = SearchQuery(_tsquery(words), search_type="raw", config=CONFIG)
         return queryset.alias(fts_document=vector).filter(fts_document=query)
     table = _fts_table(model)
-    ids = RawSQL(f'SELECT rowid FROM "{table}" WHERE "{table}" MATCH %s', (_fts5_query(words),))
+    match = _fts5_query(words, source, scope)
+    ids = RawSQL(f'SELECT rowid FROM "{table}" WHERE "{table}" MATCH %s', (match,))
     return queryset.filter(pk__in=ids)
 
 
@@ -144,13 +168,14 @@ def _sqlite_newest(queryset: QuerySet, words: list[str], window: slice) -> list[
     """Read the FTS index newest first (it stops early), a few times more ids than the
     window needs; `queryset` (permissions ...) filters those, and only when it filtered
     out too many is a longer list read."""
+    source = _BY_MODEL[queryset.model._meta.label]
     table = _fts_table(queryset.model)
     sql = f'SELECT rowid FROM "{table}" WHERE "{table}" MATCH %s ORDER BY rowid DESC LIMIT %s'
     wanted = window.stop - window.start
     limit = max(2 * window.stop, 50)
     while True:
         with connections[queryset.db].cursor() as cursor:
-            cursor.execute(sql, (_fts5_query(words), limit))
+            cursor.execute(sql, (_fts5_query(words, source), limit))
             ids = [row[0] for row in cursor.fetchall()]
         rows = list(queryset.filter(pk__in=ids).order_by("-pk")[window])
         if len(rows) == wanted or len(ids) < limit:
@@ -200,11 +225,15 @@ def _estimated_share(lexemes: dict[str, float], words: list[str]) -> float:
     return share
 
 
+def _is_common(queryset: QuerySet, source: Source, words: list[str]) -> bool:
+    return _estimated_share(_common_lexemes(queryset, source.index_name), words) >= COMMON_SHARE
+
+
 def _postgresql_top(
     queryset: QuerySet, words: list[str], order: tuple[str, ...], window: slice
 ) -> list[Model]:
     source = _BY_MODEL[queryset.model._meta.label]
-    if _estimated_share(_common_lexemes(queryset, source.index_name), words) >= COMMON_SHARE:
+    if _is_common(queryset, source, words):
         plan = {"enable_bitmapscan": "off", "enable_seqscan": "off"}
     else:
         # A few rows: parallel workers would only add their start-up time.
@@ -239,28 +268,52 @@ def _existing(connection: BaseDatabaseWrapper) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
+def _columns(model: type[Model], source: Source) -> list[str]:
+    """The table's columns that are indexed: the text, then the scope key if any."""
+    names = [*source.fields, *([source.scope] if source.scope else [])]
+    return [f'"{model._meta.get_field(name).column}"' for name in names]
+
+
+def _values(model: type[Model], source: Source, row: str) -> str:
+    """What is indexed of a row: `row` is 'new.', 'old.' (in a trigger) or '' (a SELECT).
+
+    The scope key becomes a token such as "s42" (see _scope_token).
+    """
+    values = [f"{row}{column}" for column in _columns(model, source)]
+    if source.scope:
+        values[-1] = f"'s' || {values[-1]}"
+    return ", ".join(values)
+
+
 def _sqlite_statements(model: type[Model], source: Source, existing: set[str]) -> list[str]:
-    """What creates the FTS5 table and its triggers, for the parts not in `existing`."""
+    """What creates the FTS5 table and its triggers, for the parts not in `existing`, and
+    then fills the index from the table."""
     table, fts = model._meta.db_table, _fts_table(model)
-    columns = [model._meta.get_field(name).column for name in source.fields]
-    names = ", ".join(f'"{c}"' for c in columns)
-    new = ", ".join(f'new."{c}"' for c in columns)
-    old = ", ".join(f'old."{c}"' for c in columns)
-    add = f'INSERT INTO "{fts}"(rowid, {names}) VALUES (new."id", {new});'
-    remove = f'INSERT INTO "{fts}"("{fts}", rowid, {names}) VALUES (\'delete\', old."id", {old});'
+    columns = _columns(model, source)
+    names = ", ".join(columns[: len(source.fields)] + (["scope"] if source.scope else []))
+    add = (
+        f'INSERT INTO "{fts}"(rowid, {names}) VALUES (new."id", {_values(model, source, "new.")});'
+    )
+    remove = (
+        f'INSERT INTO "{fts}"("{fts}", rowid, {names}) '
+        f"VALUES ('delete', old.\"id\", {_values(model, source, 'old.')});"
+    )
     wanted = {
-        fts: f'CREATE VIRTUAL TABLE "{fts}" USING fts5({names}, content="{table}", '
-        f'content_rowid="id", columnsize=0, prefix="2 3", '
-        f'tokenize="{SQLITE_TOKENIZER}")',
+        fts: f'CREATE VIRTUAL TABLE "{fts}" USING fts5({names}, content="", columnsize=0, '
+        f'prefix="2 3", tokenize="{SQLITE_TOKENIZER}")',
         f"{fts}_insert": f'CREATE TRIGGER "{fts}_insert" AFTER INSERT ON "{table}" BEGIN {add} END',
         f"{fts}_delete": f'CREATE TRIGGER "{fts}_delete" AFTER DELETE ON "{table}" '
         f"BEGIN {remove} END",
-        f"{fts}_update": f'CREATE TRIGGER "{fts}_update" AFTER UPDATE OF {names} ON "{table}" '
-        f"BEGIN {remove} {add} END",
+        f"{fts}_update": f'CREATE TRIGGER "{fts}_update" AFTER UPDATE OF {", ".join(columns)} '
+        f'ON "{table}" BEGIN {remove} {add} END',
     }
     statements = [sql for name, sql in wanted.items() if name not in existing]
     if statements:
-        statements.append(f'INSERT INTO "{fts}"("{fts}") VALUES (\'rebuild\')')
+        statements += [
+            f'INSERT INTO "{fts}"("{fts}") VALUES (\'delete-all\')',
+            f'INSERT INTO "{fts}"(rowid, {names}) SELECT "id", {_values(model, source, "")} '
+            f'FROM "{table}"',
+        ]
     return statements
 
 

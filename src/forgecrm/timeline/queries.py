@@ -4,14 +4,15 @@ Private notes are visible only to their author and to admins: every read here st
 from `visible_communications(user)`.
 """
 
+import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, DateField, Max, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from forgecrm.accounts.roles import ADMIN
@@ -97,7 +98,7 @@ def communication_list(filters: CommunicationFilters, *, user: Any) -> QuerySet[
     if filters.date_to:
         queryset = queryset.filter(occurred_at__lt=_start_of(filters.date_to + timedelta(days=1)))
     if filters.q:
-        queryset = fulltext.matching(queryset, filters.q)
+        queryset = fulltext.matching(queryset, filters.q, scope=filters.client)
     return with_details(queryset).order_by("-occurred_at", "-id")
 
 
@@ -192,10 +193,11 @@ class Insights:
 
 
 def _month_starts(now: datetime, count: int) -> list[date]:
-    """The first days of the last `count` calendar months, the current one last."""
+    """The first days of the last `count` calendar months, the current one last, and of the
+    next month (the end of the current one)."""
     first = timezone.localtime(now).date().replace(day=1)
-    months = [first]
-    while len(months) < count:
+    months = [first, (first + timedelta(days=32)).replace(day=1)]
+    while len(months) <= count:
         months.insert(0, (months[0] - timedelta(days=1)).replace(day=1))
     return months
 
@@ -204,23 +206,25 @@ def client_insights(client: Client, *, now: datetime | None = None) -> Insights:
     """Last contact, frequency, preferred channel, response rate and engagement, in one query.
 
     Only interactions count (see INTERACTION_KINDS); months are the current time zone's.
+    Each month is a filtered count over one index range, not a date function run per row.
     """
     now = now or timezone.now()
-    rows = (
+    bounds = _month_starts(now, INSIGHT_MONTHS)
+    months = {
+        f"month_{i}": Count(
+            "id", filter=Q(occurred_at__gte=_start_of(start), occurred_at__lt=_start_of(end))
+        )
+        for i, (start, end) in enumerate(itertools.pairwise(bounds))
+    }
+    rows: list[Mapping[str, Any]] = list(
         Communication.objects.filter(
             client=client, kind__in=INTERACTION_KINDS, occurred_at__lte=now
         )
-        .annotate(
-            month=TruncMonth(
-                "occurred_at", output_field=DateField(), tzinfo=timezone.get_current_timezone()
-            )
-        )
-        .values("kind", "direction", "month")
-        .annotate(n=Count("id"), last=Max("occurred_at"))
+        .values("kind", "direction")
+        .annotate(n=Count("id"), last=Max("occurred_at"), **months)
         .order_by()
     )
-    months = _month_starts(now, INSIGHT_MONTHS)
-    per_month = dict.fromkeys(months, 0)
+    per_month = [0] * INSIGHT_MONTHS
     by_kind: dict[str, tuple[int, datetime]] = {}
     inbound = outbound = 0
     last: datetime | None = None
@@ -228,23 +232,22 @@ def client_insights(client: Client, *, now: datetime | None = None) -> Insights:
         last = max(last, row["last"]) if last else row["last"]
         count, latest = by_kind.get(row["kind"], (0, row["last"]))
         by_kind[row["kind"]] = (count + row["n"], max(latest, row["last"]))
-        if row["month"] not in per_month:
-            continue
-        per_month[row["month"]] += row["n"]
+        recent = [row[name] for name in months]
+        per_month = [a + b for a, b in zip(per_month, recent, strict=True)]
         if row["kind"] in MESSAGE_KINDS:
             if row["direction"] == CommunicationDirection.INBOUND:
-                inbound += row["n"]
+                inbound += sum(recent)
             else:
-                outbound += row["n"]
+                outbound += sum(recent)
     preferred = max(by_kind.items(), key=lambda item: item[1], default=None)
-    average = sum(per_month.values()) / INSIGHT_MONTHS
+    average = sum(per_month) / INSIGHT_MONTHS
     rate = min(1.0, inbound / outbound) if outbound else None
     days = (now - last).days if last else None
     recency = max(0.0, 1 - days / RECENCY_DAYS) if days is not None else 0.0
     return Insights(
         last_contacted=last,
         days_since_contact=days,
-        months=[MonthCount(month, count) for month, count in per_month.items()],
+        months=[MonthCount(month, n) for month, n in zip(bounds, per_month, strict=False)],
         per_month=average,
         preferred_kind=preferred[0] if preferred else None,
         preferred_count=preferred[1][0] if preferred else 0,

@@ -56,6 +56,20 @@ def _quick_log_form(request: HttpRequest, client: Client) -> CommunicationForm:
     )
 
 
+def _list_context(request: HttpRequest, client: Client) -> dict[str, Any]:
+    """The timeline's list: a page of entries with the filters of the request."""
+    filters = TimelineFilterForm(request.GET)
+    kind, q = filters.value("type"), filters.value("q")
+    entries = queries.client_timeline(client, user=request.user, kind=kind, q=q)
+    return {
+        "client": client,
+        "page": queries.timeline_page(entries, cursor=filters.value("cursor")),
+        "kind": kind,
+        "q": q,
+        "kinds": [(value, label, ICONS[value]) for value, label in CommunicationType.choices],
+    }
+
+
 def panel_context(request: HttpRequest, client: Client) -> dict[str, Any]:
     """The client page's timeline: entries, filters, quick-log form and insights.
 
@@ -64,21 +78,11 @@ def panel_context(request: HttpRequest, client: Client) -> dict[str, Any]:
     user = request.user
     if not user.has_perm("timeline.view_communication"):
         return {}
-    filters = TimelineFilterForm(request.GET)
-    kind, q = filters.value("type"), filters.value("q")
-    entries = queries.client_timeline(client, user=user, kind=kind, q=q)
-    can_log = user.has_perm("timeline.add_communication")
-    return {
-        "timeline": {
-            "client": client,
-            "page": queries.timeline_page(entries, cursor=filters.value("cursor")),
-            "kind": kind,
-            "q": q,
-            "kinds": [(value, label, ICONS[value]) for value, label in CommunicationType.choices],
-            "insights": queries.client_insights(client),
-            "form": _quick_log_form(request, client) if can_log else None,
-        }
-    }
+    timeline = _list_context(request, client)
+    timeline["insights"] = queries.client_insights(client)
+    if user.has_perm("timeline.add_communication"):
+        timeline["form"] = _quick_log_form(request, client)
+    return {"timeline": timeline}
 
 
 @login_required
@@ -92,9 +96,8 @@ def client_timeline(request: HttpRequest, client_id: int) -> HttpResponse:
         query.pop("cursor", None)
         suffix = f"?{query.urlencode()}" if query else ""
         return redirect(f"{client.get_absolute_url()}{suffix}#timeline")
-    context = panel_context(request, client)
     template = "timeline/_entries.html" if request.GET.get("cursor") else "timeline/_list.html"
-    response = render(request, template, context)
+    response = render(request, template, {"timeline": _list_context(request, client)})
     patch_vary_headers(response, ("HX-Request",))
     return response
 
