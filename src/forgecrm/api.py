@@ -30,7 +30,7 @@ api.add_router("/admin/crm/communications", communications_router)
 
 
 def _field_name(location: list) -> str:
-    """('body', 'payload', 'emails', 0, 'email') -> 'emails.0.email'; ('query', 'tier') -> 'tier'."""
+    """('body', 'payload', 'emails', 0, 'email') -> 'emails.0.email'; ('query', 'x') -> 'x'."""
     parts = [str(p) for p in location if p not in ("body", "query", "path", "payload", "filters")]
     return ".".join(parts) or "__all__"
 
@@ -40,9 +40,7 @@ def schema_errors(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
         errors.setdefault(_field_name(list(error.get("loc", []))), []).append(error["msg"])
-    return api.create_response(
-        request, {"message": "Invalid input", "errors": errors}, status=422
-    )
+    return api.create_response(request, {"message": "Invalid input", "errors": errors}, status=422)
 
 
 @api.exception_handler(FieldErrors)

@@ -54,8 +54,6 @@ def sync_roles(**_kwargs) -> None:
         if role == ADMIN:
             for app_label, codename in ADMIN_EXTRA:
                 permissions += list(
-                    Permission.objects.filter(
-                        content_type__app_label=app_label, codename=codename
-                    )
+                    Permission.objects.filter(content_type__app_label=app_label, codename=codename)
                 )
         group.permissions.set(permissions)

@@ -18,6 +18,5 @@ class Command(BaseCommand):
         _, raw = api_token_create(user=user, name=name)
         self.stdout.write(raw)
         self.stderr.write(
-            "Keep it safe: it cannot be shown again. "
-            "Send it as 'Authorization: Bearer <token>'."
+            "Keep it safe: it cannot be shown again. Send it as 'Authorization: Bearer <token>'."
         )
