@@ -329,7 +329,7 @@ def test_search_groups_results_by_kind_and_links_them(member_client):
     client = ClientFactory(name="Meghna Foods Ltd")
     contact = ContactFactory(client=client, first_name="Meghna", last_name="Akter")
     entry = CommunicationFactory(client=client, content="Meghna wants a mobile app")
-    Email.objects.create(
+    email = Email.objects.create(
         message_id="<m@forgecrm.example>",
         client=client,
         subject="Meghna proposal",
@@ -342,7 +342,7 @@ def test_search_groups_results_by_kind_and_links_them(member_client):
     assert [h.url for h in groups["clients"].hits] == [client.get_absolute_url()]
     assert [h.url for h in groups["contacts"].hits] == [contact.get_absolute_url()]
     assert [h.url for h in groups["communications"].hits] == [entry.get_absolute_url()]
-    assert [h.url for h in groups["emails"].hits] == [client.get_absolute_url()]
+    assert [h.url for h in groups["emails"].hits] == [reverse("emails:detail", args=[email.pk])]
     assert "<mark>Meghna</mark> wants a mobile app" in body(response)
     assert "<mark>Meghna</mark> proposal" in body(response)
 

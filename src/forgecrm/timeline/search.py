@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -144,7 +145,7 @@ def _communications(user: Any, q: str, mark: Highlighter, window: slice) -> list
 def _emails(user: Any, q: str, mark: Highlighter, window: slice) -> list[Hit]:
     queryset = (
         Email.objects.filter(Q(client__isnull=True) | Q(client__deleted_at__isnull=True))
-        .select_related("client", "communication")
+        .select_related("client")
         .only(
             "subject",
             "body_text",
@@ -153,13 +154,12 @@ def _emails(user: Any, q: str, mark: Highlighter, window: slice) -> list[Hit]:
             "created_at",
             "sent_at",
             "client__name",
-            "communication__id",
         )
     )
     return [
         Hit(
             title=mark.all(email.subject or "(no subject)"),
-            url=_email_url(email),
+            url=reverse("emails:detail", args=[email.pk]),
             icon="envelope",
             meta=" · ".join(filter(None, [email.get_direction_display(), _client_name(email)])),
             snippet=mark.snippet(email.body_text),
@@ -171,14 +171,6 @@ def _emails(user: Any, q: str, mark: Highlighter, window: slice) -> list[Hit]:
 
 def _client_name(email: Email) -> str:
     return email.client.name if email.client_id else email.from_email
-
-
-def _email_url(email: Email) -> str:
-    """The e-mail's entry on its client's timeline, else its client's page."""
-    entry = getattr(email, "communication", None)
-    if entry is not None:
-        return entry.get_absolute_url()
-    return email.client.get_absolute_url() if email.client_id else ""
 
 
 KINDS = (
