@@ -377,3 +377,29 @@ def test_the_page_shows_the_fate_of_the_email(december, viewer_client, dhaka):
     Email.objects.update(status="outbox")
     html = viewer_client.get(PAGE).content.decode()
     assert "In outbox" in html
+
+
+def test_prepare_looks_as_far_ahead_as_the_setting_says(settings, dhaka):
+    settings.GREETINGS_PREPARE_DAYS = 3
+    assert greetings.prepare(today=DEC_20) == 0  # Christmas is 5 days away
+    settings.GREETINGS_PREPARE_DAYS = 5
+    assert greetings.prepare(today=DEC_20) == 1
+
+
+def test_an_occurrence_is_found_by_its_key():
+    eid = greetings.find_occurrence("holiday:eid-ul-fitr:1448")
+    assert eid is not None and eid.date.year == 2027
+    assert greetings.find_occurrence(CHRISTMAS).date == date(2026, 12, 25)
+    assert greetings.find_occurrence("holiday:christmas:99999") is None
+    assert greetings.find_occurrence("nonsense") is None
+
+
+def test_greetings_of_a_trashed_contact_are_neither_shown_nor_sent(december, viewer_client, dhaka):
+    greetings.prepare()
+    greetings.approve(greetings=Greeting.objects.all(), actor=None)
+    greeting = Greeting.objects.get()
+    dhaka.client.delete()  # soft delete
+    assert "Rahim" not in viewer_client.get(PAGE).content.decode()
+    assert viewer_client.get(f"{PAGE}{greeting.pk}/").status_code == 404
+    assert greetings.send_due(now=at(2026, 12, 25, 4)) == []
+    assert Email.objects.count() == 0

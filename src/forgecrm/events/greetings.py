@@ -380,6 +380,13 @@ def send_due(*, now: datetime | None = None, ids: Iterable[int] | None = None) -
 # ---- Reads for the pages and the API ----
 
 
+def visible() -> QuerySet[Greeting]:
+    """Greetings of contacts and clients not in the trash."""
+    return Greeting.objects.filter(
+        contact__deleted_at__isnull=True, contact__client__deleted_at__isnull=True
+    )
+
+
 @dataclass
 class Occasion:
     key: str
@@ -404,7 +411,8 @@ class Occasion:
 def upcoming_occasions(*, today: date, days_back: int = 1) -> list[Occasion]:
     """Occasions from yesterday on with their greetings, soonest first."""
     rows = (
-        Greeting.objects.filter(occasion_date__gte=today - timedelta(days=days_back))
+        visible()
+        .filter(occasion_date__gte=today - timedelta(days=days_back))
         .select_related("contact__client", "template", "email")
         .order_by("occasion_date", "occurrence_key", "contact__first_name", "id")
     )

@@ -205,7 +205,7 @@ def greetings_page(request: HttpRequest) -> HttpResponse:
 def greeting_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The greeting as its recipient gets it."""
     greeting = get_object_or_404(
-        Greeting.objects.select_related("contact__client", "template", "email", "approved_by"),
+        greetings.visible().select_related("contact__client", "template", "email", "approved_by"),
         pk=pk,
     )
     problem, rendered = "", None
