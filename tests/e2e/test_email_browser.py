@@ -98,6 +98,11 @@ def test_member_composes_from_a_template_previews_sends_and_finds_it(page, artif
     expect(page.frame_locator("#preview iframe").locator("body")).to_contain_text(
         "Dear Farhana Akter"
     )
+    # The preview follows the editor as you type.
+    page.locator(".rich-editor .ql-editor").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(" See you soon.")
+    expect(page.frame_locator("#preview iframe").locator("body")).to_contain_text("See you soon.")
     shoot(page, artifacts, "template-form")
 
     assert real_problems(page) == []

@@ -45,7 +45,10 @@
       quill.root.setAttribute("role", "textbox");
       quill.root.setAttribute("aria-multiline", "true");
       if (textarea.value) quill.clipboard.dangerouslyPasteHTML(0, textarea.value);
-      quill.on("text-change", function () { syncTextarea(textarea, quill); });
+      quill.on("text-change", function () {
+        syncTextarea(textarea, quill);
+        document.body.dispatchEvent(new CustomEvent("editor-change"));
+      });
       quill.on("selection-change", function (range) { if (range) lastField = { quill: quill }; });
       editors[textarea.id] = quill;
       syncTextarea(textarea, quill);
