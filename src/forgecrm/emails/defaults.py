@@ -106,7 +106,7 @@ def greeting_templates() -> list[dict[str, str]]:
 
 def default_templates() -> list[dict[str, str]]:
     """Name, subject, body, type and category of each ready-made template."""
-    return [
+    return greeting_templates() + [
         {
             "name": "Project proposal",
             "subject": "Proposal for {{project_name}} — {{sender_company}}",

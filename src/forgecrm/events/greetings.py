@@ -140,19 +140,8 @@ def plan_for(occurrence: Occurrence, events: dict[int, ImportantDate]) -> Plan |
     return None
 
 
-@transaction.atomic
-def ensure_greeting_templates() -> int:
-    """Create the ready-made greeting templates that are missing (by name)."""
-    existing = set(EmailTemplate.objects.values_list("name", flat=True))
-    missing = [t for t in defaults.greeting_templates() if t["name"] not in existing]
-    for template in missing:
-        EmailTemplate.objects.create(**template)
-    return len(missing)
-
-
 def _templates_by_name() -> dict[str, EmailTemplate]:
     email_services.ensure_default_templates()
-    ensure_greeting_templates()
     return {t.name: t for t in EmailTemplate.objects.filter(category="greetings")} | {
         t.name: t for t in EmailTemplate.objects.filter(name=FALLBACK_TEMPLATE)
     }

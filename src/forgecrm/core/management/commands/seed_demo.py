@@ -12,6 +12,7 @@ from django.urls import reverse
 from forgecrm.accounts.roles import ADMIN
 from forgecrm.clients.models import Client, ContactPerson
 from forgecrm.core.demo import DemoBuilder
+from forgecrm.emails.services import ensure_default_templates
 
 USERNAME = "admin"
 FRAME = "=" * 72
@@ -29,6 +30,8 @@ class Command(BaseCommand):
                 "seed_demo creates a superuser and made-up clients; it only runs with DEBUG=true."
             )
         admin = self.ensure_admin()
+        added = ensure_default_templates()
+        self.stdout.write(f"Ready-made email templates added: {added}.")
         self.ensure_demo_data(admin)
 
     def ensure_admin(self) -> AbstractUser:
