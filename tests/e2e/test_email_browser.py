@@ -103,6 +103,8 @@ def test_member_composes_from_a_template_previews_sends_and_finds_it(page, artif
     page.keyboard.press("Control+End")
     page.keyboard.type(" See you soon.")
     expect(page.frame_locator("#preview iframe").locator("body")).to_contain_text("See you soon.")
+    source = page.locator("#id_body_html").input_value()
+    assert "See you soon." in source and "&nbsp;" not in source
     shoot(page, artifacts, "template-form")
 
     assert real_problems(page) == []

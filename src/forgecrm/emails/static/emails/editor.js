@@ -6,7 +6,9 @@
   var lastField = null; // the subject input or an editor: where a variable goes
 
   function syncTextarea(textarea, quill) {
-    var html = quill.root.innerHTML;
+    // Semantic HTML: real <ul>/<ol> lists rather than Quill's internal markup. Quill writes
+    // every space as &nbsp;, which would stop lines wrapping in mail apps.
+    var html = quill.getSemanticHTML().replace(/&nbsp;/g, " ");
     textarea.value = quill.getText().trim() === "" && !/<img/i.test(html) ? "" : html;
   }
 
@@ -19,6 +21,9 @@
   }
 
   function initEditors() {
+    if (typeof Quill === "undefined") return;
+    // Alignment as inline styles (kept by the sanitizer and by mail apps), not Quill's classes.
+    Quill.register(Quill.import("attributors/style/align"), true);
     document.querySelectorAll("textarea.rich-source").forEach(function (textarea) {
       var holder = document.createElement("div");
       holder.className = "rich-editor";
