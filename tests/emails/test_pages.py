@@ -19,7 +19,13 @@ from forgecrm.emails.models import (
     EmailTemplate,
     EventKind,
 )
-from tests.emails.factories import EmailFactory, EmailTemplateFactory, contact_with_address
+from tests.emails.factories import (
+    DealFactory,
+    EmailFactory,
+    EmailTemplateFactory,
+    ProjectFactory,
+    contact_with_address,
+)
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -326,3 +332,16 @@ def test_deleting_a_template_needs_the_permission(manager, member_client, client
     client.force_login(manager)
     assert client.post(url).status_code == 302
     assert not EmailTemplate.objects.filter(pk=template.pk).exists()
+
+
+def test_the_composer_offers_the_chosen_clients_deals_and_projects(member_client):
+    acme = ClientFactory(name="Acme")
+    DealFactory(client=acme, title="Acme redesign")
+    ProjectFactory(client=acme, name="Acme app")
+    DealFactory(title="Someone else's deal")
+
+    html = member_client.get(reverse("emails:compose"), {"client": acme.pk}).content.decode()
+
+    assert "Acme redesign" in html and "Acme app" in html
+    assert "Someone else" not in html
+    assert 'hx-select="#about-fields"' in html

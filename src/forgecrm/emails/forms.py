@@ -197,6 +197,18 @@ class ComposeForm(forms.Form):
             self.fields["contact"].queryset = ContactPerson.objects.filter(
                 client=client
             ).select_related("client")
+        else:
+            self.fields["contact"].queryset = ContactPerson.objects.none()
+        # Picking another client reloads its contacts, deals and projects (htmx).
+        self.fields["client"].widget.attrs.update(
+            {
+                "hx-get": reverse("emails:compose"),
+                "hx-trigger": "change",
+                "hx-target": "#about-fields",
+                "hx-select": "#about-fields",
+                "hx-swap": "outerHTML",
+            }
+        )
         search = reverse("emails:contact_search")
         for name in ("to", "cc", "bcc"):
             widget = self.fields[name].widget
