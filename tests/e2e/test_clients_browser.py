@@ -72,7 +72,7 @@ def test_member_adds_a_client_with_a_contact_and_finds_it(page, live_server, art
 
     # Find it through the list's live search (htmx swaps the results and updates the URL).
     page.get_by_role("link", name="Clients", exact=True).first.click()
-    page.get_by_label("Search").fill("farhana")
+    page.get_by_label("Search", exact=True).fill("farhana")
     expect(page).to_have_url(re.compile(r"[?&]q=farhana"))
     results = page.locator("#client-results")
     expect(results.get_by_text("1 client matches", exact=False)).to_be_visible()
