@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from forgecrm.events import greetings
 from forgecrm.events.models import Greeting, GreetingStatus
-from tests.emails.factories import contact_with_address
 from tests.e2e.test_calendar_browser import sign_in
+from tests.emails.factories import contact_with_address
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
