@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from django.db import connections
 from django.db.models import Count, Prefetch, QuerySet
 
 from forgecrm.clients.models import (
@@ -15,6 +16,7 @@ from forgecrm.clients.models import (
     ContactPhone,
 )
 from forgecrm.core.audit import HistoryItem, history_for, readable_history
+from forgecrm.timeline import fulltext
 
 CLIENT_ORDERINGS = {
     "name": ("name", "id"),
@@ -40,6 +42,19 @@ def normalize_search(term: str) -> str:
     if re.fullmatch(r"[+\d][\d\s().-]{5,}", term):
         return re.sub(r"\D", "", term)
     return term
+
+
+def search_text_matching(queryset: QuerySet, text: str) -> QuerySet:
+    """Rows whose `search_text` (names, addresses, phone digits) matches the search box.
+
+    PostgreSQL: a substring match served by the trigram index (migration 0002).
+    SQLite, which has no such index: its FTS5 index, matching whole words and the last
+    word as a prefix ("rahm" finds Rahman, "01711" finds 01711223344).
+    """
+    term = normalize_search(text)
+    if connections[queryset.db].vendor == "postgresql":
+        return queryset.filter(search_text__contains=term)
+    return fulltext.matching(queryset, term)
 
 
 @dataclass(frozen=True)
@@ -68,7 +83,7 @@ def client_list(filters: ClientFilters, *, deleted: bool = False) -> QuerySet[Cl
     if filters.client_since_to:
         queryset = queryset.filter(client_since__lte=filters.client_since_to)
     if filters.q:
-        queryset = queryset.filter(search_text__contains=normalize_search(filters.q))
+        queryset = search_text_matching(queryset, filters.q)
     return (
         queryset.order_by(*CLIENT_ORDERINGS[filters.order])
         .select_related("primary_contact", "owner")
@@ -137,7 +152,7 @@ def contact_list(filters: ContactFilters) -> QuerySet[ContactPerson]:
     if filters.role:
         queryset = queryset.filter(role=filters.role)
     if filters.q:
-        queryset = queryset.filter(search_text__contains=normalize_search(filters.q))
+        queryset = search_text_matching(queryset, filters.q)
     return (
         queryset.order_by(*CONTACT_ORDERINGS[filters.order])
         .select_related("client")
