@@ -7,42 +7,130 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('clients', '0001_initial'),
-        ('emails', '0001_initial'),
+        ("clients", "0001_initial"),
+        ("emails", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Communication',
+            name="Communication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('email', 'Email'), ('call', 'Call'), ('meeting', 'Meeting'), ('whatsapp', 'WhatsApp'), ('sms', 'SMS'), ('note', 'Note'), ('task', 'Task')], max_length=10, verbose_name='type')),
-                ('direction', models.CharField(choices=[('inbound', 'Inbound'), ('outbound', 'Outbound')], default='outbound', max_length=8)),
-                ('subject', models.CharField(blank=True, max_length=255)),
-                ('content', models.TextField(blank=True)),
-                ('occurred_at', models.DateTimeField()),
-                ('duration_minutes', models.PositiveIntegerField(blank=True, null=True)),
-                ('location', models.CharField(blank=True, max_length=255)),
-                ('outcome', models.TextField(blank=True)),
-                ('next_steps', models.TextField(blank=True)),
-                ('is_private', models.BooleanField(default=False, help_text='Private notes are shown only to their author and admins.')),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='communications', to='clients.client')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='communications', to='clients.contactperson')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('email', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='communication', to='emails.email')),
-                ('participant_contacts', models.ManyToManyField(blank=True, related_name='+', to='clients.contactperson')),
-                ('participant_users', models.ManyToManyField(blank=True, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("call", "Call"),
+                            ("meeting", "Meeting"),
+                            ("whatsapp", "WhatsApp"),
+                            ("sms", "SMS"),
+                            ("note", "Note"),
+                            ("task", "Task"),
+                        ],
+                        max_length=10,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("inbound", "Inbound"), ("outbound", "Outbound")],
+                        default="outbound",
+                        max_length=8,
+                    ),
+                ),
+                ("subject", models.CharField(blank=True, max_length=255)),
+                ("content", models.TextField(blank=True)),
+                ("occurred_at", models.DateTimeField()),
+                ("duration_minutes", models.PositiveIntegerField(blank=True, null=True)),
+                ("location", models.CharField(blank=True, max_length=255)),
+                ("outcome", models.TextField(blank=True)),
+                ("next_steps", models.TextField(blank=True)),
+                (
+                    "is_private",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Private notes are shown only to their author and admins.",
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="communications",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="communications",
+                        to="clients.contactperson",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "email",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="communication",
+                        to="emails.email",
+                    ),
+                ),
+                (
+                    "participant_contacts",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to="clients.contactperson"
+                    ),
+                ),
+                (
+                    "participant_users",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-id'],
-                'indexes': [models.Index(fields=['client', '-occurred_at', '-id'], name='comm_client_time_idx'), models.Index(fields=['client', 'kind', '-occurred_at'], name='comm_client_kind_idx'), models.Index(fields=['-occurred_at', '-id'], name='comm_time_idx')],
+                "ordering": ["-occurred_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["client", "-occurred_at", "-id"], name="comm_client_time_idx"
+                    ),
+                    models.Index(
+                        fields=["client", "kind", "-occurred_at"], name="comm_client_kind_idx"
+                    ),
+                    models.Index(fields=["-occurred_at", "-id"], name="comm_time_idx"),
+                ],
             },
         ),
     ]
