@@ -16,6 +16,7 @@ from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import capfirst
@@ -141,7 +142,7 @@ def readable_history(entries: list[LogEntry]) -> list[HistoryItem]:
                 continue
             try:
                 model_field = model._meta.get_field(name)
-            except Exception:  # a field removed since the entry was written
+            except FieldDoesNotExist:  # a field removed since the entry was written
                 item.changes.append(Change(capfirst(name), old, new))
                 continue
             if _same_number(model_field, old, new):  # 0 -> 0.00 is no change
