@@ -11,6 +11,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("FORGECRM_VAR_DIR", default=str(BASE_DIR / "var")))
+# Local state (SQLite database, queue, uploads) lives here; a fresh clone has no such folder.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 env = environ.Env()
 
