@@ -14,7 +14,8 @@ import sys
 import time
 from datetime import timedelta
 
-from search import bench_database, machine_info, setup_django, timed, words
+from common import bench_database, machine_info, setup_django, timed
+from search import words
 
 TARGET_P95_MS = 100.0
 KINDS = ("call", "email", "meeting", "whatsapp", "sms", "note", "task")
