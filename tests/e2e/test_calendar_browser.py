@@ -4,12 +4,11 @@ import re
 from datetime import date
 
 import pytest
-from django.conf import settings
-from django.test import Client as HttpClient
 
 from forgecrm.accounts.roles import MEMBER
 from forgecrm.events.display import TYPE_COLOURS
 from forgecrm.events.models import EventType
+from tests.e2e.signing_in import sign_in_with_session
 from tests.events.factories import ImportantDateFactory
 from tests.factories import ClientFactory, ContactFactory, UserFactory
 
@@ -22,13 +21,7 @@ def rgb(hex_colour: str) -> str:
 
 
 def sign_in(page, live_server) -> None:
-    """Reuse a Django session in the browser (signing in through the form is tested in e2e)."""
-    http = HttpClient()
-    http.force_login(UserFactory(username="nusrat", role=MEMBER))
-    cookie = http.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-    )
+    sign_in_with_session(page, live_server, UserFactory(username="nusrat", role=MEMBER))
 
 
 def december_2026():

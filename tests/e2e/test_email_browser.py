@@ -8,21 +8,15 @@ import re
 import pytest
 
 from forgecrm.accounts.roles import MEMBER
+from tests.e2e.signing_in import sign_in_with_form
 from tests.emails.factories import EmailTemplateFactory, contact_with_address
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def real_problems(page) -> list[str]:
     return [p for p in page.problems if not p.endswith("/favicon.ico")]
-
-
-def sign_in(page, path: str) -> None:
-    page.goto(path)
-    page.get_by_label("Username").fill("nusrat")
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def shoot(page, artifacts, name: str) -> None:
@@ -47,7 +41,9 @@ def test_member_composes_from_a_template_previews_sends_and_finds_it(page, artif
         body_html="<p>Dear {{contact_name}}, welcome to {{sender_company}}.</p>",
     )
 
-    sign_in(page, f"/admin/crm/emails/compose?client={contact.client_id}&contact={contact.pk}")
+    sign_in_with_form(
+        page, f"/admin/crm/emails/compose?client={contact.client_id}&contact={contact.pk}"
+    )
     expect(page.get_by_role("heading", name="Compose an email")).to_be_visible()
     # The contact is already in "To"; the rich-text editor is up.
     expect(page.locator(".ts-wrapper").first).to_contain_text("Farhana Akter")

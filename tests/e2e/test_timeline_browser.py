@@ -6,7 +6,8 @@ import pytest
 
 from forgecrm.accounts.roles import MEMBER
 from forgecrm.timeline.models import Communication
-from tests.factories import TEST_PASSWORD, ClientFactory, ContactFactory, UserFactory
+from tests.e2e.signing_in import sign_in_with_form
+from tests.factories import ClientFactory, ContactFactory, UserFactory
 from tests.timeline.factories import CommunicationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,13 +18,6 @@ def real_problems(page) -> list[str]:
     return [p for p in page.problems if not p.endswith("/favicon.ico")]
 
 
-def sign_in(page, path: str) -> None:
-    page.goto(path)
-    page.get_by_label("Username").fill("nusrat")
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_log_a_call_and_find_it_from_the_header(page, live_server, artifacts):
     from playwright.sync_api import expect
 
@@ -32,7 +26,7 @@ def test_log_a_call_and_find_it_from_the_header(page, live_server, artifacts):
     ContactFactory(client=client, first_name="Rahim", last_name="Uddin")
     CommunicationFactory(client=client, subject="An older call", content="Earlier talk")
 
-    sign_in(page, client.get_absolute_url())
+    sign_in_with_form(page, client.get_absolute_url())
     expect(page.get_by_role("heading", name="Padma Textiles Ltd", level=1)).to_be_visible()
     entries = page.locator("#timeline-entries > li.timeline-entry")
     expect(entries).to_have_count(1)
