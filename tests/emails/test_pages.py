@@ -345,3 +345,15 @@ def test_the_composer_offers_the_chosen_clients_deals_and_projects(member_client
     assert "Acme redesign" in html and "Acme app" in html
     assert "Someone else" not in html
     assert 'hx-select="#about-fields"' in html
+
+
+def test_the_composer_lists_only_the_chosen_client_and_finds_others_by_typing(member_client):
+    chosen = ClientFactory(name="Shapla Garments")
+    ClientFactory(name="Meghna Foods")
+
+    page = member_client.get(reverse("emails:compose"), {"client": chosen.pk}).content.decode()
+    found = member_client.get(reverse("emails:client_search"), {"q": "meghna"}).json()
+
+    assert "Shapla Garments" in page
+    assert "Meghna Foods" not in page
+    assert [row["text"] for row in found["results"]] == ["Meghna Foods"]

@@ -199,9 +199,15 @@ class ComposeForm(forms.Form):
             ).select_related("client")
         else:
             self.fields["contact"].queryset = ContactPerson.objects.none()
-        # Picking another client reloads its contacts, deals and projects (htmx).
+        # Only the chosen client is rendered; others are found by typing (there may be
+        # 100,000 of them). Picking one reloads its contacts, deals and projects (htmx).
+        self.fields["client"].widget.choices = [
+            ("", self.fields["client"].empty_label),
+            *([(client.pk, client.name)] if client is not None else []),
+        ]
         self.fields["client"].widget.attrs.update(
             {
+                "data-client-search": reverse("emails:client_search"),
                 "hx-get": reverse("emails:compose"),
                 "hx-trigger": "change",
                 "hx-target": "#about-fields",

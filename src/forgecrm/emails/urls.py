@@ -12,6 +12,7 @@ urlpatterns = [
     path("compose", views.compose, name="compose"),
     path("compose/preview", views.compose_preview, name="compose_preview"),
     path("contacts.json", views.contact_search, name="contact_search"),
+    path("clients.json", views.client_search, name="client_search"),
     path("<int:pk>/", views.email_detail, name="detail"),
     path(
         "<int:pk>/attachments/<int:attachment_id>",

@@ -39,7 +39,7 @@ from django.views.decorators.http import (
 
 from forgecrm.clients import queries as clients_queries
 from forgecrm.clients.models import Client, ContactPerson
-from forgecrm.clients.queries import ContactFilters
+from forgecrm.clients.queries import ClientFilters, ContactFilters
 from forgecrm.core.pagination import IdFirstPaginator
 from forgecrm.emails import queries, rendering, sanitize, services, tracking
 from forgecrm.emails.forms import (
@@ -337,6 +337,17 @@ def contact_search(request: HttpRequest) -> JsonResponse:
         )
         if len(results) == 20:
             break
+    return JsonResponse({"results": results})
+
+
+@require_safe
+@login_required
+@permission_required("clients.view_client", raise_exception=True)
+def client_search(request: HttpRequest) -> JsonResponse:
+    """Clients matching `q`, for the composer's client picker."""
+    term = request.GET.get("q", "").strip()[:100]
+    found = clients_queries.client_list(ClientFilters(q=term)) if term else Client.objects.none()
+    results = [{"value": str(c.pk), "text": c.name} for c in found[:20]]
     return JsonResponse({"results": results})
 
 
