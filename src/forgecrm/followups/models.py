@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from forgecrm.core.audit import track
 from forgecrm.core.models import TimeStampedModel
+from forgecrm.emails.models import EmailType
 
 
 class FollowUpType(models.TextChoices):
@@ -105,3 +106,23 @@ class FollowUpTask(TimeStampedModel):
 
 
 track(FollowUpTask)
+
+
+class FollowUpRule(TimeStampedModel):
+    """ "When an email of this type is sent, follow up after `days` days" (edited by admins)."""
+
+    email_type = models.CharField(
+        max_length=12, unique=True, choices=EmailType.choices, help_text="The email type."
+    )
+    days = models.PositiveSmallIntegerField(help_text="Days after sending the follow-up is due.")
+    priority = models.CharField(max_length=6, choices=Priority.choices, default=Priority.MEDIUM)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["email_type"]
+
+    def __str__(self) -> str:
+        return f"{self.email_type}: follow up after {self.days} days"
+
+
+track(FollowUpRule)

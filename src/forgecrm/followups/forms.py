@@ -1,0 +1,98 @@
+"""Validation of follow-ups, shared by the pages and the JSON API."""
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from forgecrm.clients.models import Client, ContactPerson
+from forgecrm.followups.models import FollowUpStatus, FollowUpTask, FollowUpType, Priority
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class FollowUpForm(forms.ModelForm):
+    """A follow-up; the contact must work for the client. Status only moves between the
+    open ones here: completing and skipping have their own actions."""
+
+    status = forms.ChoiceField(
+        required=False,
+        choices=[(FollowUpStatus.PENDING, "Pending"), (FollowUpStatus.IN_PROGRESS, "In progress")],
+    )
+
+    class Meta:
+        model = FollowUpTask
+        fields = [
+            "client",
+            "contact",
+            "title",
+            "task_type",
+            "priority",
+            "due_at",
+            "remind_before",
+            "notes",
+            "assignee",
+            "status",
+        ]
+        labels = {"due_at": "Due", "task_type": "Type"}
+        widgets = {"due_at": DATETIME, "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = Client.objects.all()
+        self.fields["contact"].queryset = ContactPerson.objects.all()
+        self.fields["assignee"].queryset = get_user_model().objects.filter(is_active=True)
+
+    def clean_status(self) -> str:
+        return self.cleaned_data.get("status") or self.instance.status or FollowUpStatus.PENDING
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        client, contact = data.get("client"), data.get("contact")
+        if client is not None and contact is not None and contact.client_id != client.pk:
+            self.add_error("contact", f"{contact} does not work for {client}.")
+        return data
+
+
+class RescheduleForm(forms.Form):
+    due_at = forms.DateTimeField(label="New due time", widget=DATETIME)
+
+
+class SkipForm(forms.Form):
+    reason = forms.CharField(max_length=1000, widget=forms.TextInput())
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Say why you skip it.")
+        return reason
+
+
+class BulkForm(forms.Form):
+    ACTIONS = [("complete", "Complete"), ("reschedule", "Reschedule")]
+
+    action = forms.ChoiceField(choices=ACTIONS)
+    ids = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+    due_at = forms.DateTimeField(required=False, widget=DATETIME)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # Any id is accepted here; the view loads only existing follow-ups.
+        self.fields["ids"].valid_value = lambda value: str(value).isdigit()  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("action") == "reschedule" and not data.get("due_at"):
+            self.add_error("due_at", "Pick the new due time.")
+        return data
+
+
+class FilterForm(forms.Form):
+    """The dashboard's GET parameters; invalid ones are ignored."""
+
+    client = forms.ModelChoiceField(queryset=Client.objects.all(), required=False)
+    type = forms.ChoiceField(required=False, choices=[("", "All types"), *FollowUpType.choices])
+    priority = forms.ChoiceField(
+        required=False, choices=[("", "All priorities"), *Priority.choices]
+    )
+    mine = forms.BooleanField(required=False, label="Only mine")
