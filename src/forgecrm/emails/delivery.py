@@ -34,7 +34,7 @@ from forgecrm.emails.models import (
     EventKind,
     RecipientKind,
 )
-from forgecrm.followups.models import FollowUpSource, FollowUpTask, FollowUpType
+from forgecrm.followups import services as followups
 from forgecrm.timeline.models import Communication, CommunicationDirection, CommunicationType
 
 logger = logging.getLogger(__name__)
@@ -365,17 +365,4 @@ def _on_record(emails: list[Email], *, at: datetime | None = None) -> None:
         )
         for e in with_client
     )
-    FollowUpTask.objects.bulk_create(
-        FollowUpTask(
-            client_id=e.client_id,
-            contact_id=e.contact_id,
-            title=f"Follow up: {e.subject}"[:200],
-            task_type=FollowUpType.EMAIL,
-            due_at=(at or e.sent_at) + timedelta(days=e.follow_up_days),
-            assignee_id=e.created_by_id,
-            source=FollowUpSource.TEMPLATE if e.template_id else FollowUpSource.MANUAL,
-            email=e,
-        )
-        for e in with_client
-        if e.follow_up_days
-    )
+    followups.on_emails_sent(emails=emails, at=at)
