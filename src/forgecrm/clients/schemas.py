@@ -27,7 +27,7 @@ from forgecrm.clients.queries import (
     ClientFilters,
     ContactFilters,
 )
-from forgecrm.core.api import PageParams
+from forgecrm.core.api import ObjectId, PageParams
 
 # Same cap as the formsets' max_num in clients.forms.
 MAX_ROWS = 20
@@ -69,7 +69,7 @@ class ClientQuery(PageParams):
 
 
 class ContactQuery(PageParams):
-    client: int | None = Field(None, description="Only the contacts of this client.")
+    client: ObjectId | None = Field(None, description="Only the contacts of this client.")
     role: ContactRole | None = None
     q: SearchTerm = Field("", description="Names, job title, e-mail addresses, phones.")
     order: Literal[tuple(CONTACT_ORDERINGS)] = "name"  # type: ignore[valid-type]

@@ -1,16 +1,22 @@
 """What every router shares: authentication, the permission check, errors and pagination."""
 
 import math
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
+from pydantic import Field
 
 from forgecrm.accounts.tokens import user_for_token
 from forgecrm.core.pagination import IdFirstPaginator, page_rows
+
+# The largest id the database stores (a 64-bit integer): a bigger one in a filter would
+# make the database driver fail (a 500) instead of finding nothing.
+MAX_ID = 2**63 - 1
+ObjectId = Annotated[int, Field(le=MAX_ID)]
 
 
 class PermissionMixin:

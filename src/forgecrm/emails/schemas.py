@@ -7,7 +7,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, Base64Bytes
 from pydantic_core import PydanticCustomError
 
-from forgecrm.core.api import PageParams
+from forgecrm.core.api import ObjectId, PageParams
 from forgecrm.emails.models import (
     EmailEvent,
     EmailStatus,
@@ -97,8 +97,8 @@ class RenderedOut(Schema):
 
 
 class EmailQuery(PageParams):
-    client: int | None = None
-    contact: int | None = None
+    client: ObjectId | None = None
+    contact: ObjectId | None = None
     type: EmailType | None = None
     status: EmailStatus | None = None
     date_from: date | None = Field(None, description="First day, in your time zone.")

@@ -40,6 +40,7 @@ from django.views.decorators.http import (
 from forgecrm.clients import queries as clients_queries
 from forgecrm.clients.models import Client, ContactPerson
 from forgecrm.clients.queries import ClientFilters, ContactFilters
+from forgecrm.core.api import MAX_ID
 from forgecrm.core.pagination import IdFirstPaginator
 from forgecrm.emails import queries, rendering, sanitize, services, tracking
 from forgecrm.emails.forms import (
@@ -321,7 +322,10 @@ def contact_search(request: HttpRequest) -> JsonResponse:
     """Contacts with an e-mail address matching `q` (name or address), for tom-select."""
     term = request.GET.get("q", "").strip()[:100]
     client_id = request.GET.get("client", "")
-    filters = ContactFilters(q=term, client=int(client_id) if client_id.isdigit() else None)
+    client = int(client_id) if client_id.isdigit() else None
+    if client is not None and client > MAX_ID:
+        return JsonResponse({"results": []})
+    filters = ContactFilters(q=term, client=client)
     results = []
     for contact in clients_queries.contact_list(filters)[:40]:
         addresses = list(contact.email_addresses.all())

@@ -15,7 +15,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
-from forgecrm.core.api import FieldErrors, requires
+from forgecrm.core.api import FieldErrors, ObjectId, requires
 from forgecrm.events import greetings, queries, services
 from forgecrm.events.forms import HolidayOverrideForm, ImportantDateForm
 from forgecrm.events.models import EventType, ImportantDate, LunarHoliday
@@ -36,7 +36,7 @@ class OccurrenceQuery(Schema):
         None, alias="to", description=f"Last day, included (default: {DEFAULT_RANGE_DAYS} days on)."
     )
     type: list[EventType] | None = Field(None, description="Only these types (repeatable).")
-    client: int | None = Field(None, description="Only this client's dates (no holidays).")
+    client: ObjectId | None = Field(None, description="Only this client's dates (no holidays).")
 
 
 class OccurrenceOut(Schema):

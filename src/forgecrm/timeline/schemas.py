@@ -11,7 +11,7 @@ from django.forms import model_to_dict
 from ninja import Field, Schema
 
 from forgecrm.clients.schemas import LooseIn, SearchTerm, Text, UserRef
-from forgecrm.core.api import PageParams
+from forgecrm.core.api import ObjectId, PageParams
 from forgecrm.timeline.forms import CommunicationForm
 from forgecrm.timeline.models import Communication, CommunicationDirection, CommunicationType
 from forgecrm.timeline.queries import CommunicationFilters
@@ -26,8 +26,8 @@ class TimelineQuery(PageParams):
 
 
 class CommunicationQuery(TimelineQuery):
-    client: int | None = Field(None, description="Only the timeline of this client.")
-    contact: int | None = Field(None, description="Entries with this contact person.")
+    client: ObjectId | None = Field(None, description="Only the timeline of this client.")
+    contact: ObjectId | None = Field(None, description="Entries with this contact person.")
     direction: CommunicationDirection | None = None
     date_from: date | None = Field(None, description="From this day (your time zone).")
     date_to: date | None = Field(None, description="Up to and including this day.")

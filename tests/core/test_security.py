@@ -1,0 +1,29 @@
+"""Bad input across the apps is refused, never a server error."""
+
+import pytest
+
+TOO_BIG = "99999999999999999999"  # more than a 64-bit integer holds
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/api/admin/crm/contacts?client={TOO_BIG}",
+        f"/api/admin/crm/emails?client={TOO_BIG}",
+        f"/api/admin/crm/emails?contact={TOO_BIG}",
+        f"/api/admin/crm/events?client={TOO_BIG}",
+        f"/api/admin/crm/communications?client={TOO_BIG}",
+        f"/api/admin/crm/communications?contact={TOO_BIG}",
+    ],
+)
+def test_an_id_filter_too_big_for_the_database_is_a_422(admin_client_, url):
+    response = admin_client_.get(url)
+    assert response.status_code == 422, response.content
+
+
+@pytest.mark.django_db
+def test_the_recipient_picker_ignores_a_client_id_too_big_for_the_database(admin_client_):
+    response = admin_client_.get(f"/admin/crm/emails/contacts.json?q=a&client={TOO_BIG}")
+    assert response.status_code == 200
+    assert response.json() == {"results": []}
