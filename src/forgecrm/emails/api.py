@@ -219,9 +219,4 @@ def get_email(request: HttpRequest, email_id: int) -> Email:
 def download_attachment(request: HttpRequest, email_id: int, attachment_id: int) -> FileResponse:
     """The file, always as a download (never shown inline)."""
     attachment = get_object_or_404(EmailAttachment, pk=attachment_id, email_id=email_id)
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-    )
+    return views.attachment_response(attachment)

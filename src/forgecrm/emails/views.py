@@ -300,7 +300,11 @@ def email_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("emails.view_email", raise_exception=True)
 def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
     """The file, always as a download (never shown inline)."""
-    attachment = get_object_or_404(EmailAttachment, pk=attachment_id, email_id=pk)
+    return attachment_response(get_object_or_404(EmailAttachment, pk=attachment_id, email_id=pk))
+
+
+def attachment_response(attachment: EmailAttachment) -> FileResponse:
+    """An attachment as an inert download: its stored type is the uploader's, so not used."""
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
