@@ -27,3 +27,24 @@ def test_the_recipient_picker_ignores_a_client_id_too_big_for_the_database(admin
     response = admin_client_.get(f"/admin/crm/emails/contacts.json?q=a&client={TOO_BIG}")
     assert response.status_code == 200
     assert response.json() == {"results": []}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/crm/emails/",
+        "/admin/crm/emails/export.csv",
+        "/api/admin/crm/emails",
+        "/api/admin/crm/emails/analytics",
+        "/api/admin/crm/communications",
+    ],
+)
+def test_a_date_filter_at_the_ends_of_the_calendar_finds_nothing_instead_of_failing(
+    admin_client_, url, day
+):
+    response = admin_client_.get(url, {"date_from": day, "date_to": day})
+    assert response.status_code == 200
+    if response.streaming:
+        b"".join(response.streaming_content)

@@ -191,8 +191,18 @@ class EmailFilters:
     q: str = ""
 
 
+# The first and last days whose midnight exists in UTC from every zone: a filter on a day
+# beyond them (0001-01-01, 9999-12-31) would overflow and fail with a 500.
+FIRST_DAY, LAST_DAY = date.min + timedelta(days=1), date.max - timedelta(days=2)
+
+
 def _day_start(day: date, zone: zoneinfo.ZoneInfo) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=zone)
+    return datetime.combine(min(max(day, FIRST_DAY), LAST_DAY), time.min, tzinfo=zone)
+
+
+def _day_end(day: date, zone: zoneinfo.ZoneInfo) -> datetime:
+    """The midnight that ends `day` in `zone`."""
+    return _day_start(min(day, LAST_DAY - timedelta(days=1)) + timedelta(days=1), zone)
 
 
 def email_list(filters: EmailFilters, *, zone: zoneinfo.ZoneInfo) -> QuerySet[Email]:
@@ -215,7 +225,7 @@ def email_list(filters: EmailFilters, *, zone: zoneinfo.ZoneInfo) -> QuerySet[Em
     if filters.date_from:
         queryset = queryset.filter(date__gte=_day_start(filters.date_from, zone))
     if filters.date_to:
-        queryset = queryset.filter(date__lt=_day_start(filters.date_to + timedelta(days=1), zone))
+        queryset = queryset.filter(date__lt=_day_end(filters.date_to, zone))
     if filters.q:
         recipients = EmailRecipient.objects.filter(email=OuterRef("pk")).filter(
             Q(address__icontains=filters.q) | Q(name__icontains=filters.q)
@@ -310,7 +320,7 @@ def email_analytics(
     if date_from:
         sent = sent.filter(sent_at__gte=_day_start(date_from, zone))
     if date_to:
-        sent = sent.filter(sent_at__lt=_day_start(date_to + timedelta(days=1), zone))
+        sent = sent.filter(sent_at__lt=_day_end(date_to, zone))
     labels = dict(EmailType.choices)
     by_type = [
         {**row, "label": labels.get(row["email_type"], row["email_type"])}

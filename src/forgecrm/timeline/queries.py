@@ -73,9 +73,19 @@ class CommunicationFilters:
     q: str = ""
 
 
+# The first and last days whose midnight exists in UTC from every zone: a filter on a day
+# beyond them (0001-01-01, 9999-12-31) would overflow and fail with a 500.
+FIRST_DAY, LAST_DAY = date.min + timedelta(days=1), date.max - timedelta(days=2)
+
+
 def _start_of(day: date) -> datetime:
     """Midnight at the start of `day` in the current time zone (the user's)."""
-    return timezone.make_aware(datetime.combine(day, time.min))
+    return timezone.make_aware(datetime.combine(min(max(day, FIRST_DAY), LAST_DAY), time.min))
+
+
+def _end_of(day: date) -> datetime:
+    """The midnight that ends `day` in the current time zone."""
+    return _start_of(min(day, LAST_DAY - timedelta(days=1)) + timedelta(days=1))
 
 
 def communication_list(filters: CommunicationFilters, *, user: Any) -> QuerySet[Communication]:
@@ -96,7 +106,7 @@ def communication_list(filters: CommunicationFilters, *, user: Any) -> QuerySet[
     if filters.date_from:
         queryset = queryset.filter(occurred_at__gte=_start_of(filters.date_from))
     if filters.date_to:
-        queryset = queryset.filter(occurred_at__lt=_start_of(filters.date_to + timedelta(days=1)))
+        queryset = queryset.filter(occurred_at__lt=_end_of(filters.date_to))
     if filters.q:
         queryset = fulltext.matching(queryset, filters.q, scope=filters.client)
     return with_details(queryset).order_by("-occurred_at", "-id")
