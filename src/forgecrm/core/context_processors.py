@@ -8,6 +8,7 @@ NAV_ITEMS = (
     ("Clients", "clients:list", "building", "clients.view_client"),
     ("Calendar", "events:calendar", "calendar3", "events.view_importantdate"),
     ("Emails", "emails:list", "envelope", "emails.view_email"),
+    ("Follow-ups", "followups:dashboard", "alarm", "followups.view_followuptask"),
 )
 
 

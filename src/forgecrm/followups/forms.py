@@ -78,7 +78,7 @@ class BulkForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         # Any id is accepted here; the view loads only existing follow-ups.
-        self.fields["ids"].valid_value = lambda value: str(value).isdigit()  # type: ignore[attr-defined]
+        self.fields["ids"].valid_value = lambda value: str(value).isdigit() and len(str(value)) < 10  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
