@@ -140,7 +140,10 @@ def event_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def _lunar(key: str, year: int) -> queries.LunarHolidayState:
     if key not in LunarHoliday.values:
         raise Http404
-    state = queries.lunar_holiday_state(LunarHoliday(key), year)
+    try:
+        state = queries.lunar_holiday_state(LunarHoliday(key), year)
+    except (ValueError, OverflowError):  # a year no calendar converts
+        raise Http404 from None
     if state is None:
         raise Http404
     return state

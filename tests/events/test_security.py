@@ -1,0 +1,16 @@
+"""Bad input on the calendar's pages is refused, never a server error."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("year", [99999, 2**31, 10**20])
+def test_an_eid_in_a_year_no_calendar_converts_is_not_found(admin_client_, year):
+    for url in (
+        f"/admin/crm/calendar/holidays/eid-ul-fitr/{year}/",
+        f"/admin/crm/calendar/holidays/eid-ul-adha/{year}/reset/",
+    ):
+        response = admin_client_.post(url, {"date": "2025-03-30"})
+        assert response.status_code == 404, url
+    assert admin_client_.get(f"/admin/crm/calendar/holidays/eid-ul-fitr/{year}/").status_code == 404
