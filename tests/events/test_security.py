@@ -14,3 +14,11 @@ def test_an_eid_in_a_year_no_calendar_converts_is_not_found(admin_client_, year)
         response = admin_client_.post(url, {"date": "2025-03-30"})
         assert response.status_code == 404, url
     assert admin_client_.get(f"/admin/crm/calendar/holidays/eid-ul-fitr/{year}/").status_code == 404
+
+
+@pytest.mark.parametrize("action", ["approve", "exclude"])
+def test_greeting_ids_too_big_for_the_database_choose_nothing(admin_client_, action):
+    url = f"/admin/crm/calendar/greetings/{action}/"
+    for body in ({"one": "9" * 20}, {"ids": ["9" * 20, "1"]}):
+        response = admin_client_.post(url, body)
+        assert response.status_code == 302, body
