@@ -33,7 +33,9 @@ def test_the_sections_and_the_nav(member_client):
     response = member_client.get(URL)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Late call" in section(html, "overdue") and "border-danger" in section(html, "overdue")
+    assert "Late call" in section(html, "overdue") and "bg-danger-subtle" in section(
+        html, "overdue"
+    )
     assert "This afternoon" in section(html, "today")
     assert "Next week" in section(html, "upcoming")
     assert "Done already" not in html
