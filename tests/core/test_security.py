@@ -48,3 +48,12 @@ def test_a_date_filter_at_the_ends_of_the_calendar_finds_nothing_instead_of_fail
     assert response.status_code == 200
     if response.streaming:
         b"".join(response.streaming_content)
+
+
+@pytest.mark.django_db
+def test_a_recipient_id_too_big_for_the_database_is_a_422(admin_client_):
+    body = {"to": [int(TOO_BIG)], "subject": "Hello", "body_html": "<p>Hi</p>"}
+    response = admin_client_.post(
+        "/api/admin/crm/emails/send", body, content_type="application/json"
+    )
+    assert response.status_code == 422, response.content

@@ -28,7 +28,7 @@ def _no_null_character(value: str) -> str:
 NoNul = AfterValidator(_no_null_character)
 SearchTerm = Annotated[str, Field(max_length=200), NoNul]
 Address = Annotated[
-    int | Annotated[str, Field(max_length=320), NoNul],
+    ObjectId | Annotated[str, Field(max_length=320), NoNul],
     Field(description="A contact id, or an address such as a@b.com or “Name <a@b.com>”."),
 ]
 
