@@ -128,3 +128,13 @@ def test_the_dashboard_query_count_does_not_grow(member_client, django_assert_ma
     with django_assert_max_num_queries(len(five.captured_queries)):
         response = member_client.get(URL)
     assert response.content.decode().count('class="list-group-item followup-row') == 25
+
+
+def test_the_dashboard_shows_my_next_follow_ups(member_client, member, outsider, client):
+    FollowUpFactory(title="Mine to do", assignee=member)
+    FollowUpFactory(title="Someone else's")
+    html = member_client.get("/admin/crm/").content.decode()
+    assert "My next follow-ups" in html and "Mine to do" in html
+    assert "Someone else's" not in html
+    client.force_login(outsider)
+    assert "My next follow-ups" not in client.get("/admin/crm/").content.decode()
