@@ -34,3 +34,11 @@ def test_the_api_serves_an_attachment_as_an_inert_download(api):
     assert download["Content-Type"] == "application/octet-stream"
     assert download["X-Content-Type-Options"] == "nosniff"
     assert download["Content-Security-Policy"] == "sandbox"
+
+
+@pytest.mark.parametrize("url", ["/admin/crm/emails/compose", "/admin/crm/emails/compose/preview"])
+def test_the_composer_refuses_a_recipient_id_too_big_for_the_database(admin_client_, url):
+    body = {"to": ["9" * 20], "subject": "Hello", "body_html": "<p>Hi</p>", "when": "now"}
+    response = admin_client_.post(url, body)
+    assert response.status_code in (200, 422)
+    assert b"9" * 20 in response.content  # shown back as a recipient that is not valid

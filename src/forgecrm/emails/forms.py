@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from forgecrm.clients.models import Client, ContactPerson, Project
+from forgecrm.core.api import MAX_ID
 from forgecrm.emails import rendering, sanitize
 from forgecrm.emails.models import EmailTemplate, EmailType
 from forgecrm.sales.models import Deal
@@ -83,7 +84,8 @@ class Recipients(forms.Field):
         for item in values:
             item = str(item).strip()
             if item:
-                cleaned.append(int(item) if item.isdigit() else item)
+                # A contact's id; digits too big for one are left as a (wrong) address.
+                cleaned.append(int(item) if item.isdigit() and int(item) <= MAX_ID else item)
         return cleaned
 
     def validate(self, value: list[int | str]) -> None:
@@ -238,7 +240,7 @@ class ComposeForm(forms.Form):
             raw = self.data.getlist(name) if hasattr(self.data, "getlist") else []
         else:
             raw = [str(v) for v in self.initial.get(name, [])]
-        ids = [int(v) for v in raw if v.isdigit()]
+        ids = [int(v) for v in raw if v.isdigit() and int(v) <= MAX_ID]
         labels = {
             str(c.pk): contact_label(c)
             for c in ContactPerson.objects.filter(pk__in=ids).prefetch_related("email_addresses")
