@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from forgecrm.clients.models import Client, ContactPerson
+from forgecrm.core.api import MAX_ID
 from forgecrm.emails.models import Email
 from forgecrm.timeline.models import ICONS, Communication, CommunicationType
 
@@ -20,6 +21,20 @@ MANUAL_KINDS = (
     CommunicationType.NOTE,
     CommunicationType.TASK,
 )
+
+
+class ModelIdsField(forms.ModelMultipleChoiceField):
+    """Ids of rows; one too big for the database is an invalid choice, not a 500."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else []:
+            if str(pk).strip().isdigit() and int(pk) > MAX_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
 
 
 class CommunicationForm(forms.ModelForm):
@@ -54,6 +69,7 @@ class CommunicationForm(forms.ModelForm):
             "is_private": "Private (only you and admins see it)",
             "email": "Linked e-mail",
         }
+        field_classes = {"participant_contacts": ModelIdsField, "participant_users": ModelIdsField}
         widgets = {
             "occurred_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
