@@ -108,3 +108,12 @@ def test_bulk_complete_and_reschedule_skip_closed_ones(member):
     assert FollowUpTask.objects.filter(due_at=new_due).count() == 3
     assert services.followups_complete_bulk(tasks=[*tasks, done], actor=member) == 3
     assert FollowUpTask.objects.filter(status=FollowUpStatus.COMPLETED).count() == 4
+
+
+def test_a_long_overdue_list_never_hides_today(member):
+    with time_machine.travel(NOON, tick=False):
+        FollowUpFactory.create_batch(4, due_at=NOON - timedelta(days=1))
+        today = FollowUpFactory(due_at=NOON + timedelta(minutes=5))
+        board = queries.dashboard(FollowUpFilters(), user=member, limit=2)
+    assert len(board.overdue) == 2 and board.today == [today]
+    assert board.counts == {"overdue": 4, "today": 1, "upcoming": 0}

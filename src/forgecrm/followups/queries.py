@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from forgecrm.emails.queries import user_zone
@@ -66,6 +66,7 @@ class Dashboard:
     overdue: list[FollowUpTask] = field(default_factory=list)
     today: list[FollowUpTask] = field(default_factory=list)
     upcoming: list[FollowUpTask] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
@@ -77,16 +78,17 @@ def dashboard(
     *,
     user: User | None,
     now: datetime | None = None,
-    limit: int = 200,
+    limit: int = 100,
 ) -> Dashboard:
     """Open follow-ups: overdue, due (later) today in the user's time zone, next 7 days.
 
-    One query whatever the number of follow-ups.
+    The first `limit` of each section plus each section's count: four queries whatever the
+    number of follow-ups (a long overdue list never hides today's).
     """
     now = now or timezone.now()
     _, tomorrow = day_bounds(now, user_zone(user))
     horizon = tomorrow + timedelta(days=UPCOMING_DAYS)
-    rows = followup_list(
+    open_rows = followup_list(
         FollowUpFilters(
             client=filters.client,
             task_type=filters.task_type,
@@ -94,18 +96,20 @@ def dashboard(
             assignee=filters.assignee,
         ),
         now=now,
-    ).filter(Q(status__in=OPEN) & Q(due_at__lt=horizon))[: limit * 3]
-    result = Dashboard()
-    for task in rows:
-        if task.due_at < now:
-            section = result.overdue
-        elif task.due_at < tomorrow:
-            section = result.today
-        else:
-            section = result.upcoming
-        if len(section) < limit:
-            section.append(task)
-    return result
+    ).filter(status__in=OPEN)
+    ranges = {
+        "overdue": Q(due_at__lt=now),
+        "today": Q(due_at__gte=now, due_at__lt=tomorrow),
+        "upcoming": Q(due_at__gte=tomorrow, due_at__lt=horizon),
+    }
+    counts = open_rows.order_by().aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in ranges.items()}
+    )
+    sections = {
+        name: list(open_rows.filter(condition)[:limit]) if counts[name] else []
+        for name, condition in ranges.items()
+    }
+    return Dashboard(**sections, counts=counts)
 
 
 def next_for(user: User, *, limit: int = 5) -> list[FollowUpTask]:

@@ -18,6 +18,11 @@ from forgecrm.followups.forms import BulkForm, FilterForm, RescheduleForm, SkipF
 from forgecrm.followups.models import FollowUpTask
 from forgecrm.followups.queries import FollowUpFilters
 
+SECTIONS = (
+    ("overdue", "Overdue", "danger", "exclamation-octagon"),
+    ("today", "Due today", "warning", "hourglass-split"),
+    ("upcoming", "Next 7 days", "primary", "calendar-week"),
+)
 VIEW, CHANGE = "followups.view_followuptask", "followups.change_followuptask"
 
 
@@ -45,9 +50,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "client_filter": form.cleaned_data.get("client") if form.is_valid() else None,
         "filtered": any(request.GET.get(name) for name in ("client", "type", "priority", "mine")),
         "sections": [
-            ("overdue", "Overdue", "danger", "exclamation-octagon", board.overdue),
-            ("today", "Due today", "warning", "hourglass-split", board.today),
-            ("upcoming", "Next 7 days", "primary", "calendar-week", board.upcoming),
+            (key, label, tone, icon, getattr(board, key), board.counts.get(key, 0))
+            for key, label, tone, icon in SECTIONS
         ],
     }
     return render(request, "followups/dashboard.html", context)
