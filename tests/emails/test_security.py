@@ -42,3 +42,17 @@ def test_the_composer_refuses_a_recipient_id_too_big_for_the_database(admin_clie
     response = admin_client_.post(url, body)
     assert response.status_code in (200, 422)
     assert b"9" * 20 in response.content  # shown back as a recipient that is not valid
+
+
+def test_the_composer_refuses_attachments_too_big_before_reading_them(settings):
+    """Reading every upload into memory first let one request exhaust the server's memory."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils.datastructures import MultiValueDict
+
+    from forgecrm.emails.forms import ComposeForm
+
+    settings.EMAIL_ATTACHMENTS_MAX_BYTES = 1000
+    files = [SimpleUploadedFile("a.bin", b"x" * 600), SimpleUploadedFile("b.bin", b"x" * 600)]
+    form = ComposeForm({"subject": "Big"}, MultiValueDict({"attachments": files}))
+    assert not form.is_valid()
+    assert "Attachments may add up to 1000" in " ".join(form.errors["attachments"])

@@ -3,7 +3,9 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 
 from forgecrm.clients.models import Client, ContactPerson, Project
@@ -102,7 +104,12 @@ class Files(forms.FileField):
 
     def clean(self, data: Any, initial: Any = None) -> list:
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
-        return [super(Files, self).clean(item, initial) for item in files]
+        cleaned = [super(Files, self).clean(item, initial) for item in files]
+        # Checked here, before the views read the files into memory.
+        limit = settings.EMAIL_ATTACHMENTS_MAX_BYTES
+        if sum(f.size or 0 for f in cleaned) > limit:
+            raise ValidationError(f"Attachments may add up to {filesizeformat(limit)}.")
+        return cleaned
 
 
 NOW, LATER = "now", "later"
