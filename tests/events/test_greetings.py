@@ -331,6 +331,16 @@ def test_preview_shows_the_greeting_as_the_recipient_gets_it(december, viewer_cl
     assert "<iframe" in html and " sandbox " in html
 
 
+def test_the_preview_loads_nothing_from_outside(december, viewer_client, new_york):
+    """Like an e-mail's page: a remote image in a greeting must not load when staff look."""
+    greetings.prepare()
+    greeting = Greeting.objects.get()
+    html = viewer_client.get(f"{PAGE}{greeting.pk}/").content.decode()
+    srcdoc = html.split('srcdoc="', 1)[1].split('"', 1)[0]
+    csp = "<meta http-equiv=&quot;Content-Security-Policy&quot; content=&quot;default-src 'none';"
+    assert srcdoc.index(csp) < srcdoc.index("Dear Emily")
+
+
 def test_approve_bulk_one_exclude_and_mark_done(december, member_client, member, dhaka, new_york):
     third = primary(first_name="Zara")
     greetings.prepare()
