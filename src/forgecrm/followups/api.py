@@ -5,9 +5,9 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 
-from forgecrm.core.api import FieldErrors, Page, paginate, requires
+from forgecrm.core.api import FieldErrors, ObjectId, Page, paginate, requires
 from forgecrm.followups import queries, services
-from forgecrm.followups.forms import FollowUpForm
+from forgecrm.followups.forms import FollowUpForm, RescheduleForm
 from forgecrm.followups.models import FollowUpTask
 from forgecrm.followups.schemas import (
     STATUS_FILTERS,
@@ -28,7 +28,7 @@ VIEW, ADD, CHANGE = (
 )
 
 
-def _task(task_id: int) -> FollowUpTask:
+def _task(task_id: ObjectId) -> FollowUpTask:
     return get_object_or_404(
         queries.with_details(FollowUpTask.objects.filter(client__deleted_at__isnull=True)),
         pk=task_id,
@@ -58,7 +58,7 @@ def create_followup(request: HttpRequest, payload: FollowUpIn) -> Status[FollowU
 
 
 @followups_router.put("/{task_id}", response=FollowUpOut, auth=requires(CHANGE))
-def update_followup(request: HttpRequest, task_id: int, payload: FollowUpIn) -> FollowUpTask:
+def update_followup(request: HttpRequest, task_id: ObjectId, payload: FollowUpIn) -> FollowUpTask:
     """Change the fields sent; the others keep their values."""
     task = _task(task_id)
     form = FollowUpForm(payload.form_data(task), instance=FollowUpTask.objects.get(pk=task.pk))
@@ -73,7 +73,7 @@ def _closed(exc: services.NotOpen) -> FieldErrors:
 
 
 @followups_router.put("/{task_id}/complete", response=FollowUpOut, auth=requires(CHANGE))
-def complete_followup(request: HttpRequest, task_id: int) -> FollowUpTask:
+def complete_followup(request: HttpRequest, task_id: ObjectId) -> FollowUpTask:
     task = _task(task_id)
     try:
         services.followup_complete(task=task, actor=request.auth)
@@ -83,17 +83,24 @@ def complete_followup(request: HttpRequest, task_id: int) -> FollowUpTask:
 
 
 @followups_router.put("/{task_id}/reschedule", response=FollowUpOut, auth=requires(CHANGE))
-def reschedule_followup(request: HttpRequest, task_id: int, payload: RescheduleIn) -> FollowUpTask:
+def reschedule_followup(
+    request: HttpRequest, task_id: ObjectId, payload: RescheduleIn
+) -> FollowUpTask:
     task = _task(task_id)
+    form = RescheduleForm({"due_at": payload.due_at})
+    if not form.is_valid():
+        raise FieldErrors(api_errors(form.errors))
     try:
-        services.followup_reschedule(task=task, due_at=payload.due_at, actor=request.auth)
+        services.followup_reschedule(
+            task=task, due_at=form.cleaned_data["due_at"], actor=request.auth
+        )
     except services.NotOpen as exc:
         raise _closed(exc) from None
     return _fresh(task)
 
 
 @followups_router.put("/{task_id}/skip", response=FollowUpOut, auth=requires(CHANGE))
-def skip_followup(request: HttpRequest, task_id: int, payload: SkipIn) -> FollowUpTask:
+def skip_followup(request: HttpRequest, task_id: ObjectId, payload: SkipIn) -> FollowUpTask:
     task = _task(task_id)
     if not payload.reason.strip():
         raise FieldErrors({"reason": ["Say why you skip it."]})

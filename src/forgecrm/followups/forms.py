@@ -1,5 +1,6 @@
 """Validation of follow-ups, shared by the pages and the JSON API."""
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -9,6 +10,25 @@ from forgecrm.clients.models import Client, ContactPerson
 from forgecrm.followups.models import FollowUpStatus, FollowUpTask, FollowUpType, Priority
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+# Far-off years overflow when converted between time zones (year 0 or 10000).
+YEARS = (1900, 9000)
+
+
+def sane_due_at(value: datetime | None) -> datetime | None:
+    if value is not None and not YEARS[0] <= value.year <= YEARS[1]:
+        raise forms.ValidationError(f"Pick a time between the years {YEARS[0]} and {YEARS[1]}.")
+    return value
+
+
+class DueAtField(forms.DateTimeField):
+    def to_python(self, value: Any) -> datetime | None:
+        if isinstance(value, str) and value.strip()[:4].isdigit():
+            year = int(value.strip()[:4])
+            if not YEARS[0] <= year <= YEARS[1]:
+                sane_due_at(datetime(year, 1, 1))
+        if isinstance(value, datetime):
+            sane_due_at(value)
+        return super().to_python(value)
 
 
 class FollowUpForm(forms.ModelForm):
@@ -35,6 +55,7 @@ class FollowUpForm(forms.ModelForm):
             "status",
         ]
         labels = {"due_at": "Due", "task_type": "Type"}
+        field_classes = {"due_at": DueAtField}
         widgets = {"due_at": DATETIME, "notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -55,7 +76,7 @@ class FollowUpForm(forms.ModelForm):
 
 
 class RescheduleForm(forms.Form):
-    due_at = forms.DateTimeField(label="New due time", widget=DATETIME)
+    due_at = DueAtField(label="New due time", widget=DATETIME)
 
 
 class SkipForm(forms.Form):
@@ -73,7 +94,7 @@ class BulkForm(forms.Form):
 
     action = forms.ChoiceField(choices=ACTIONS)
     ids = forms.TypedMultipleChoiceField(coerce=int, choices=[])
-    due_at = forms.DateTimeField(required=False, widget=DATETIME)
+    due_at = DueAtField(required=False, widget=DATETIME)
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

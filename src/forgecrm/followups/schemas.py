@@ -7,7 +7,7 @@ from django.forms import model_to_dict
 from ninja import Field, Schema
 
 from forgecrm.clients.schemas import LooseIn, Text, UserRef
-from forgecrm.core.api import PageParams
+from forgecrm.core.api import ObjectId, PageParams
 from forgecrm.followups.forms import FollowUpForm
 from forgecrm.followups.models import FollowUpStatus, FollowUpTask, FollowUpType, Priority
 from forgecrm.followups.queries import FollowUpFilters
@@ -17,10 +17,10 @@ API_NAMES = {"task_type": "type"}
 
 
 class FollowUpQuery(PageParams):
-    client: int | None = None
+    client: ObjectId | None = None
     type: FollowUpType | None = None
     priority: Priority | None = None
-    assignee: int | None = None
+    assignee: ObjectId | None = None
     status: str = Field(
         "", description="pending, in-progress, completed, cancelled, open or overdue."
     )
@@ -41,15 +41,15 @@ STATUS_FILTERS = {*FollowUpStatus.values, "open", "overdue"}
 class FollowUpIn(LooseIn):
     """A follow-up. `client`, `title`, `type` and `due_at` are required to create one."""
 
-    client: int | None = None
-    contact: int | None = None
+    client: ObjectId | None = None
+    contact: ObjectId | None = None
     title: Text = None
     type: Text = Field(None, examples=[FollowUpType.CALL.value])
     priority: Text = Field(None, examples=[Priority.MEDIUM.value])
     due_at: Text = Field(None, examples=["2026-04-14T10:30:00+06:00"])
     remind_before: Text = Field(None, description="e.g. `1 00:00:00` (one day) or `P1D`.")
     notes: Text = None
-    assignee: int | None = None
+    assignee: ObjectId | None = None
     status: Text = Field(None, description="pending or in-progress.")
 
     def form_data(self, task: FollowUpTask | None = None) -> dict[str, Any]:
