@@ -22,3 +22,12 @@ def test_greeting_ids_too_big_for_the_database_choose_nothing(admin_client_, act
     for body in ({"one": "9" * 20}, {"ids": ["9" * 20, "1"]}):
         response = admin_client_.post(url, body)
         assert response.status_code == 302, body
+
+
+@pytest.mark.parametrize("year", [99999, 2**31, 10**20])
+@pytest.mark.parametrize("method", ["get", "delete"])
+def test_the_api_finds_no_eid_in_a_year_no_calendar_converts(admin_client_, year, method):
+    url = f"/api/admin/crm/events/holidays/eid-ul-fitr/{year}"
+    assert getattr(admin_client_, method)(url).status_code == 404
+    response = admin_client_.put(url, {"date": "2025-03-30"}, content_type="application/json")
+    assert response.status_code == 404

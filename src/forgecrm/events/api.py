@@ -264,7 +264,10 @@ def delete_event(request: HttpRequest, event_id: int) -> Status[None]:
 
 
 def _holiday(holiday: LunarHoliday, year: int) -> queries.LunarHolidayState:
-    state = queries.lunar_holiday_state(holiday, year)
+    try:
+        state = queries.lunar_holiday_state(holiday, year)
+    except (ValueError, OverflowError):  # a year no calendar converts
+        raise Http404 from None
     if state is None:
         raise Http404
     return state
