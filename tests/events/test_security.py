@@ -31,3 +31,11 @@ def test_the_api_finds_no_eid_in_a_year_no_calendar_converts(admin_client_, year
     assert getattr(admin_client_, method)(url).status_code == 404
     response = admin_client_.put(url, {"date": "2025-03-30"}, content_type="application/json")
     assert response.status_code == 404
+
+
+def test_greeting_contact_ids_too_big_for_the_database_are_a_422(admin_client_):
+    body = {"occurrence_key": "holiday:new-year:2026", "contacts": [10**20]}
+    response = admin_client_.post(
+        "/api/admin/crm/events/send-greeting", body, content_type="application/json"
+    )
+    assert response.status_code == 422, response.content

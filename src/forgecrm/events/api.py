@@ -151,7 +151,7 @@ class SendGreetingIn(Schema):
     occurrence_key: str = Field(
         max_length=200, examples=["holiday:eid-ul-fitr:1448", "contact-birthday:7:2026-05-01"]
     )
-    contacts: list[int] | None = Field(
+    contacts: list[ObjectId] | None = Field(
         None, description="Only these recipients (contact ids); default: all of the occasion's."
     )
 
