@@ -357,3 +357,15 @@ def test_the_composer_lists_only_the_chosen_client_and_finds_others_by_typing(me
     assert "Shapla Garments" in page
     assert "Meghna Foods" not in page
     assert [row["text"] for row in found["results"]] == ["Meghna Foods"]
+
+
+def test_the_history_filter_lists_only_the_chosen_client(member_client):
+    chosen = ClientFactory(name="Shapla Garments")
+    ClientFactory(name="Meghna Foods")
+
+    page = member_client.get(reverse("emails:list"), {"client": chosen.pk}).content.decode()
+    huge = member_client.get(reverse("emails:list"), {"client": "9" * 30})
+
+    assert "Shapla Garments" in page
+    assert "Meghna Foods" not in page
+    assert huge.status_code == 200

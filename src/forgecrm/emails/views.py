@@ -26,6 +26,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.text import capfirst
@@ -155,6 +156,10 @@ class HistoryFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].widget.attrs["data-client-search"] = reverse("emails:client_search")
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
@@ -165,6 +170,12 @@ class HistoryFilterForm(forms.Form):
     def filters(self) -> tuple[queries.EmailFilters, list[str]]:
         self.is_valid()
         data = self.cleaned_data
+        # Only the chosen client is rendered; the picker finds others as you type.
+        chosen = data.get("client")
+        self.fields["client"].widget.choices = [
+            ("", self.fields["client"].empty_label),
+            *([(chosen.pk, chosen.name)] if chosen else []),
+        ]
         values = {
             "q": data.get("q") or "",
             "client": data["client"].pk if data.get("client") else None,

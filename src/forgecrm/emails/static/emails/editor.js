@@ -173,34 +173,7 @@
     update();
   }
 
-  function initClientPicker(root) {
-    if (typeof TomSelect === "undefined") return;
-    root.querySelectorAll("select[data-client-search]").forEach(function (select) {
-      if (select.tomselect) return;
-      var url = select.dataset.clientSearch;
-      new TomSelect(select, {
-        valueField: "value",
-        labelField: "text",
-        searchField: ["text"],
-        maxItems: 1,
-        loadThrottle: 250,
-        placeholder: "Type a company name",
-        load: function (query, callback) {
-          if (!query.length) return callback();
-          fetch(url + "?q=" + encodeURIComponent(query), { headers: { Accept: "application/json" } })
-            .then(function (r) { return r.json(); })
-            .then(function (json) { callback(json.results); })
-            .catch(function () { callback(); });
-        },
-      });
-    });
-  }
-
-  // The client field is swapped by htmx when the client changes: set its picker up again.
-  document.addEventListener("htmx:afterSettle", function (event) { initClientPicker(event.target); });
-
   document.addEventListener("DOMContentLoaded", function () {
-    initClientPicker(document);
     initEditors();
     initVariables();
     initTemplatePicker();
