@@ -223,6 +223,7 @@ GREETINGS_PREPARE_DAYS = env.int("GREETINGS_PREPARE_DAYS", default=7)
 
 # Clients are soft-deleted and purged for good after this many days.
 SOFT_DELETE_RETENTION_DAYS = env.int("SOFT_DELETE_RETENTION_DAYS", default=30)
+CLIENT_DOCUMENT_MAX_BYTES = env.int("CLIENT_DOCUMENT_MAX_MB", default=20) * 1024 * 1024
 
 # Security: strict by default outside DEBUG; `manage.py check --deploy` passes.
 SESSION_COOKIE_HTTPONLY = True

@@ -8,7 +8,9 @@ with one set of rules and one set of messages.
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 
 from forgecrm.clients.models import (
     Client,
@@ -254,3 +256,17 @@ class ContactBundle(Bundle):
     form_class = ContactForm
     email_rows_class = ContactEmailRows
     phone_rows_class = ContactPhoneRows
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField(label="Add a document")
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        limit = settings.CLIENT_DOCUMENT_MAX_BYTES
+        if upload.size > limit:
+            raise ValidationError(
+                f"{upload.name} is {filesizeformat(upload.size)}; "
+                f"documents can be up to {filesizeformat(limit)}."
+            )
+        return upload

@@ -339,6 +339,29 @@ class Subscription(TimeStampedModel):
         return self.name
 
 
+class ClientDocument(TimeStampedModel):
+    """A file kept on the client's record (contract, brief, invoice ...)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(upload_to="documents/%Y/%m/")
+    filename = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["client", "-created_at"], name="document_client_idx")]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    def get_additional_data(self) -> dict:
+        """Stored on audit entries so a client's history finds documents deleted since."""
+        return {"client_id": self.client_id}
+
+
 for _model in (
     Client,
     ContactPerson,
@@ -348,5 +371,6 @@ for _model in (
     ContactPhone,
     Project,
     Subscription,
+    ClientDocument,
 ):
     track(_model)

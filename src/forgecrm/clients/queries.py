@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch, QuerySet
 
 from forgecrm.clients.models import (
     Client,
+    ClientDocument,
     ClientEmail,
     ClientPhone,
     ContactEmail,
@@ -131,7 +132,7 @@ def client_history(client: Client, *, limit: int = 50) -> list[HistoryItem]:
     contact_ids = list(ContactPerson.all_objects.filter(client=client).values_list("id", flat=True))
     entries = history_for(
         parents=[(Client, [client.pk]), (ContactPerson, contact_ids)],
-        children=[ClientEmail, ClientPhone, ContactEmail, ContactPhone],
+        children=[ClientEmail, ClientPhone, ContactEmail, ContactPhone, ClientDocument],
         client_id=client.pk,
     )
     return readable_history(list(entries[:limit]))
@@ -163,3 +164,17 @@ def contact_list(filters: ContactFilters) -> QuerySet[ContactPerson]:
 def client_counts_by_status() -> dict[str, int]:
     rows = Client.objects.values("status").annotate(n=Count("id"))
     return {row["status"]: row["n"] for row in rows}
+
+
+def client_documents(client: Client) -> dict[str, list]:
+    """Files uploaded to the client, and attachments of e-mails to or from it."""
+    from forgecrm.emails.models import EmailAttachment
+
+    return {
+        "uploaded": list(client.documents.select_related("uploaded_by")),
+        "from_emails": list(
+            EmailAttachment.objects.filter(email__client=client)
+            .select_related("email")
+            .order_by("-email__created_at", "-id")[:50]
+        ),
+    }

@@ -6,13 +6,15 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber, to_python
 
-from forgecrm.clients.models import Client, ContactPerson
+from forgecrm.clients.models import Client, ClientDocument, ContactPerson
 from forgecrm.core.audit import acting_as
+from forgecrm.core.files import store_upload
 
 Actor = User | None
 
@@ -224,3 +226,25 @@ def contact_restore(*, contact: ContactPerson, actor: Actor) -> ContactPerson:
         contact.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
         refresh_search_text(contact.client)
     return contact
+
+
+@transaction.atomic
+def document_add(*, client: Client, upload: UploadedFile, actor: Actor) -> ClientDocument:
+    """Keep an uploaded file on the client's record (the form has checked its size)."""
+    with acting_as(actor):
+        document = ClientDocument(
+            client=client,
+            filename=upload.name or "document",
+            size=upload.size or 0,
+            uploaded_by=actor,
+        )
+        document.file.name = store_upload(upload, folder="documents")
+        document.save()
+    return document
+
+
+@transaction.atomic
+def document_delete(*, document: ClientDocument, actor: Actor) -> None:
+    with acting_as(actor):
+        document.delete()
+    document.file.delete(save=False)

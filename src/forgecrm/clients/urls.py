@@ -12,6 +12,17 @@ urlpatterns = [
     path("<int:pk>/edit/", views.client_edit, name="edit"),
     path("<int:pk>/delete/", views.client_delete, name="delete"),
     path("<int:pk>/contacts/new/", views.contact_create, name="contact-create"),
+    path("<int:pk>/documents/", views.document_add, name="document-add"),
+    path(
+        "<int:pk>/documents/<int:document_id>/",
+        views.document_download,
+        name="document-download",
+    ),
+    path(
+        "<int:pk>/documents/<int:document_id>/delete/",
+        views.document_delete,
+        name="document-delete",
+    ),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact-edit"),
     path("contacts/<int:pk>/delete/", views.contact_delete, name="contact-delete"),
 ]

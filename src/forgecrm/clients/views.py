@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Page
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,9 +22,10 @@ from django.utils.text import capfirst
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from forgecrm.clients import queries, services
-from forgecrm.clients.forms import Bundle, ClientBundle, ContactBundle
-from forgecrm.clients.models import Client, ContactPerson, RelationshipStatus, Tier
+from forgecrm.clients.forms import Bundle, ClientBundle, ContactBundle, DocumentForm
+from forgecrm.clients.models import Client, ClientDocument, ContactPerson, RelationshipStatus, Tier
 from forgecrm.clients.queries import CLIENT_ORDERINGS, ClientFilters
+from forgecrm.core.files import inert_download
 from forgecrm.core.pagination import IdFirstPaginator
 from forgecrm.timeline.views import panel_context as timeline_panel
 
@@ -145,7 +146,12 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         client = queries.client_detail(pk)
     except Client.DoesNotExist:
         raise Http404("No such client (it may be in the trash).") from None
-    context = {"client": client, "history": queries.client_history(client)}
+    context = {
+        "client": client,
+        "history": queries.client_history(client),
+        "documents": queries.client_documents(client),
+        "document_form": DocumentForm(),
+    }
     context.update(timeline_panel(request, client))
     return render(request, "clients/detail.html", context)
 
@@ -321,3 +327,40 @@ def client_restore(request: HttpRequest, pk: int) -> HttpResponse:
     services.client_restore(client=client, actor=request.user)
     messages.success(request, f"“{client.name}” is back from the trash.")
     return redirect(client)
+
+
+# --- Documents ----------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("clients.change_client", raise_exception=True)
+@require_POST
+def document_add(request: HttpRequest, pk: int) -> HttpResponse:
+    client = _alive_client(pk)
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        document = services.document_add(
+            client=client, upload=form.cleaned_data["file"], actor=request.user
+        )
+        messages.success(request, f"{document.filename} is kept on {client}.")
+    else:
+        messages.error(request, " ".join(form.errors.get("file", ["Choose a file to add."])))
+    return redirect(reverse("clients:detail", args=[client.pk]) + "#documents-heading")
+
+
+@require_safe
+@login_required
+@permission_required("clients.view_client", raise_exception=True)
+def document_download(request: HttpRequest, pk: int, document_id: int) -> FileResponse:
+    document = get_object_or_404(ClientDocument, pk=document_id, client=_alive_client(pk))
+    return inert_download(document.file, filename=document.filename)
+
+
+@login_required
+@permission_required("clients.change_client", raise_exception=True)
+@require_POST
+def document_delete(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
+    document = get_object_or_404(ClientDocument, pk=document_id, client=_alive_client(pk))
+    services.document_delete(document=document, actor=request.user)
+    messages.success(request, f"{document.filename} was removed.")
+    return redirect(reverse("clients:detail", args=[pk]) + "#documents-heading")

@@ -6,7 +6,6 @@ worker (emails.delivery, through emails.tasks) sends what is queued.
 
 import functools
 import re
-import secrets
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +16,6 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.mail import make_msgid
 from django.core.validators import validate_email
 from django.db import transaction
@@ -28,6 +26,7 @@ from django.utils import timezone
 
 from forgecrm.clients.models import Client, ContactEmail, ContactPerson, Project
 from forgecrm.core.audit import acting_as
+from forgecrm.core.files import store_upload
 from forgecrm.emails import defaults, rendering, sanitize, tasks, tracking
 from forgecrm.emails.delivery import UNSENT_RECHECK
 from forgecrm.emails.forms import clean_body_source, clean_subject_source
@@ -326,9 +325,7 @@ def _checked_attachments(attachments: list[Attachment]) -> list[Attachment]:
 
 
 def _store_attachment(attachment: Attachment) -> str:
-    """Save the file under a random name without extension, so it is never served as HTML."""
-    path = timezone.now().strftime("attachments/%Y/%m/") + secrets.token_hex(16)
-    return default_storage.save(path, ContentFile(attachment.content))
+    return store_upload(ContentFile(attachment.content), folder="attachments")
 
 
 def _sender_domain() -> str:

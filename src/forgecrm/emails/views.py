@@ -42,6 +42,7 @@ from forgecrm.clients import queries as clients_queries
 from forgecrm.clients.models import Client, ContactPerson
 from forgecrm.clients.queries import ClientFilters, ContactFilters
 from forgecrm.core.api import MAX_ID
+from forgecrm.core.files import inert_download
 from forgecrm.core.pagination import IdFirstPaginator
 from forgecrm.emails import queries, rendering, sanitize, services, tracking
 from forgecrm.emails.forms import (
@@ -315,16 +316,7 @@ def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> Fi
 
 
 def attachment_response(attachment: EmailAttachment) -> FileResponse:
-    """An attachment as an inert download: its stored type is the uploader's, so not used."""
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type="application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    return response
+    return inert_download(attachment.file, filename=attachment.filename)
 
 
 # ---- Contact search (the recipient picker) ------------------------------------------------
