@@ -64,6 +64,13 @@ class FollowUpForm(forms.ModelForm):
         self.fields["contact"].queryset = ContactPerson.objects.all()
         self.fields["assignee"].queryset = get_user_model().objects.filter(is_active=True)
 
+    def for_client(self, client: Client) -> None:
+        """On a client's page: the client is fixed, the people offered are its own."""
+        self.fields["client"].queryset = Client.objects.filter(pk=client.pk)
+        self.fields["client"].widget = forms.HiddenInput()
+        self.fields["contact"].queryset = ContactPerson.objects.filter(client=client)
+        self.fields.pop("status")
+
     def clean_status(self) -> str:
         return self.cleaned_data.get("status") or self.instance.status or FollowUpStatus.PENDING
 

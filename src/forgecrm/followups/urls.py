@@ -8,6 +8,7 @@ app_name = "followups"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("bulk/", views.bulk, name="bulk"),
+    path("clients/<int:client_id>/new/", views.create_for_client, name="create"),
     path("<int:pk>/complete/", views.complete, name="complete"),
     path("<int:pk>/reschedule/", views.reschedule, name="reschedule"),
     path("<int:pk>/skip/", views.skip, name="skip"),

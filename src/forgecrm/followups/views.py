@@ -11,10 +11,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from forgecrm.clients.models import Client
 from forgecrm.followups import queries, services
-from forgecrm.followups.forms import BulkForm, FilterForm, RescheduleForm, SkipForm
+from forgecrm.followups.forms import BulkForm, FilterForm, FollowUpForm, RescheduleForm, SkipForm
 from forgecrm.followups.models import FollowUpTask
 from forgecrm.followups.queries import FollowUpFilters
 
@@ -177,3 +178,21 @@ def _safe_next(request: HttpRequest) -> str:
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return reverse("followups:dashboard")
+
+
+@login_required
+@permission_required("followups.add_followuptask", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def create_for_client(request: HttpRequest, client_id: int) -> HttpResponse:
+    """Schedule a follow-up from a client's page."""
+    client = get_object_or_404(Client.objects, pk=client_id)
+    form = FollowUpForm(
+        request.POST or None,
+        initial={"client": client, "assignee": request.user, "priority": "medium"},
+    )
+    form.for_client(client)
+    if request.method == "POST" and form.is_valid():
+        task = services.followup_create(fields=form.cleaned_data, actor=request.user)
+        messages.success(request, f"Follow-up “{task.title}” scheduled.")
+        return redirect(client.get_absolute_url())
+    return render(request, "followups/create.html", {"form": form, "client": client})
