@@ -131,3 +131,16 @@ def test_history_includes_contacts_and_removed_addresses(member):
     assert ("Rahim Uddin", LogEntry.Action.UPDATE) in reprs
     assert ("Shapla Garments", LogEntry.Action.CREATE) in reprs
     assert all(entry.actor == member for entry in history)
+
+
+def test_changing_only_the_case_of_an_address_is_saved(member):
+    client = make_client(member)
+    services.client_update(
+        client=client,
+        fields={},
+        emails=[{"email": "Info@Shapla.com.bd", "label": "work", "is_primary": True}],
+        phones=[{"number": "+8801711223344", "kind": "office"}],
+        actor=member,
+    )
+    assert list(client.email_addresses.values_list("email", flat=True)) == ["Info@Shapla.com.bd"]
+    assert client.email_addresses.count() == 1

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
-from phonenumber_field.phonenumber import PhoneNumber, to_python
+from phonenumber_field.phonenumber import to_python
 
 from forgecrm.clients.models import Client, ClientDocument, ContactPerson
 from forgecrm.core.audit import acting_as
@@ -62,38 +62,48 @@ def refresh_search_text(client: Client) -> None:
     Client.all_objects.filter(pk=client.pk).update(search_text=client.search_text)
 
 
-def _identity(value: Any) -> Any:
-    """Compare e-mail addresses case-blind and phone numbers by their E.164 form."""
-    if isinstance(value, PhoneNumber):
-        return value.as_e164
-    if isinstance(value, str):
-        phone = to_python(value)
-        return phone.as_e164 if phone and phone.is_valid() else value.lower()
+def _stored(value: Any, *, phone: bool) -> Any:
+    """A phone number in its E.164 form (typed or parsed alike); anything else as it is."""
+    if phone:
+        number = to_python(value)
+        return number.as_e164 if number is not None and number.is_valid() else str(value)
     return value
 
 
 def _sync_rows(owner: Model, related_name: str, key: str, rows: list[dict]) -> None:
     """Make `owner.<related_name>` equal `rows`, matching existing rows on `key`.
 
-    Unchanged rows are left alone so the audit log only shows real changes.
+    E-mail addresses match case-blind and phone numbers by their E.164 form. Unchanged
+    rows are left alone so the audit log only shows real changes.
     """
+    phone = key == "number"
+
+    def identity(value: Any) -> Any:
+        stored = _stored(value, phone=phone)
+        return stored.lower() if isinstance(stored, str) and not phone else stored
+
     manager = getattr(owner, related_name)
-    existing = {_identity(getattr(row, key)): row for row in manager.all()}
-    wanted = {_identity(row[key]): row for row in rows}
-    for identity, row in existing.items():
-        if identity not in wanted:
+    existing = {identity(getattr(row, key)): row for row in manager.all()}
+    wanted = {identity(row[key]): row for row in rows}
+    for found, row in existing.items():
+        if found not in wanted:
             row.delete()
     if related_name == "email_addresses" and not any(r["is_primary"] for r in rows) and rows:
         rows[0]["is_primary"] = True
-    for identity, values in wanted.items():
-        row = existing.get(identity)
+    for found, values in wanted.items():
+        row = existing.get(found)
         if row is None:
             manager.create(**values)
             continue
-        changed = [f for f, v in values.items() if _identity(getattr(row, f)) != _identity(v)]
+        changed = [
+            name
+            for name, value in values.items()
+            if _stored(getattr(row, name), phone=phone and name == key)
+            != _stored(value, phone=phone and name == key)
+        ]
         if changed:
-            for field in changed:
-                setattr(row, field, values[field])
+            for name in changed:
+                setattr(row, name, values[name])
             row.save(update_fields=changed)
 
 
