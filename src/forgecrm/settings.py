@@ -149,6 +149,8 @@ EMAIL_RATE_LIMIT_PER_HOUR = env.int("EMAIL_RATE_LIMIT_PER_HOUR", default=300)
 # Temporary SMTP failures are retried after 1, 2, 4 ... minutes, this many attempts in all.
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=6)
 EMAIL_ATTACHMENTS_MAX_BYTES = env.int("EMAIL_ATTACHMENTS_MAX_MB", default=10) * 1024 * 1024
+# An address is suppressed (no more sends) at this many soft bounces; one hard bounce is enough.
+SOFT_BOUNCE_LIMIT = env.int("SOFT_BOUNCE_LIMIT", default=3)
 # The JSON API carries attachments base64-encoded (4/3 of their size) in the request body.
 DATA_UPLOAD_MAX_MEMORY_SIZE = EMAIL_ATTACHMENTS_MAX_BYTES * 4 // 3 + 1024 * 1024
 

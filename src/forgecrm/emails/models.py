@@ -2,6 +2,9 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from forgecrm.core.audit import track
 from forgecrm.core.models import TimeStampedModel
@@ -223,6 +226,8 @@ class EventKind(models.TextChoices):
     REPLIED = "replied", "Replied"
     BOUNCED = "bounced", "Bounced"
     FAILED = "failed", "Failed"
+    UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+    SUPPRESSED = "suppressed", "Not sent: address suppressed"
 
 
 class EmailEvent(models.Model):
@@ -233,7 +238,7 @@ class EmailEvent(models.Model):
     """
 
     email = models.ForeignKey(Email, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=10, choices=EventKind.choices)
+    kind = models.CharField(max_length=12, choices=EventKind.choices)
     occurred_at = models.DateTimeField()
     is_proxy = models.BooleanField(default=False)
     link = models.ForeignKey(
@@ -254,4 +259,92 @@ class EmailEvent(models.Model):
         return f"{self.get_kind_display()} at {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
+class SuppressionReason(models.TextChoices):
+    BOUNCED = "bounced", "Bounced"
+    UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+    COMPLAINED = "complained", "Marked as spam"
+    MANUAL = "manual", "Blocked by hand"
+
+
+class Suppression(TimeStampedModel):
+    """An address the CRM must not send to, until a person clears it (the usual ESP design).
+
+    A row is active while `cleared_at` is empty; clearing keeps it as history. A soft bounce
+    row counts bounces (`soft_bounce_count`) and only suppresses once `suppressed_at` is set,
+    at the SOFT_BOUNCE_LIMIT-th soft bounce; every other row suppresses from the start.
+    Addresses are stored lowercased and unique, case-blind, among active rows.
+    """
+
+    address = models.EmailField(max_length=254)
+    reason = models.CharField(max_length=12, choices=SuppressionReason.choices)
+    bounce_permanent = models.BooleanField(default=False)
+    soft_bounce_count = models.PositiveSmallIntegerField(default=0)
+    first_event_at = models.DateTimeField()
+    last_event_at = models.DateTimeField()
+    suppressed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty while soft bounces are only being counted."
+    )
+    detail = models.TextField(blank=True, help_text="The mail server's answer, or a note.")
+    email = models.ForeignKey(
+        Email,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The email whose bounce or unsubscribe caused this.",
+    )
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-last_event_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("address"),
+                condition=models.Q(cleared_at__isnull=True),
+                name="suppression_active_address_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["address"], name="suppression_address_idx"),
+            models.Index(fields=["reason", "-last_event_at"], name="suppression_reason_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.get_reason_display()})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.address = self.address.strip().lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def is_active(self) -> bool:
+        return self.cleared_at is None and self.suppressed_at is not None
+
+    def why(self) -> str:
+        """Why sending is refused, e.g. "bounced permanently on 12 Nov 2026: 550 5.1.1 …"."""
+        when = date_format(timezone.localtime(self.last_event_at), "j M Y")
+        if self.reason == SuppressionReason.BOUNCED:
+            how = (
+                "bounced permanently"
+                if self.bounce_permanent
+                else f"bounced {self.soft_bounce_count} times, last"
+            )
+        else:
+            how = {
+                SuppressionReason.UNSUBSCRIBED: "unsubscribed",
+                SuppressionReason.COMPLAINED: "marked our email as spam",
+                SuppressionReason.MANUAL: "was blocked by hand",
+            }[SuppressionReason(self.reason)]
+        detail = " ".join(self.detail.split())[:200]
+        return f"{how} on {when}" + (f": {detail}" if detail else "")
+
+
 track(EmailTemplate)
+track(Suppression)

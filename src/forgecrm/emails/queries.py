@@ -1,6 +1,7 @@
 """Reads for emails and templates: lists, details, template values and analytics."""
 
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from email.utils import parseaddr
@@ -36,8 +37,29 @@ from forgecrm.emails.models import (
     EmailStatus,
     EmailTemplate,
     EmailType,
+    Suppression,
 )
 from forgecrm.sales.models import Deal, DealStage
+
+# ---- Suppressed addresses -----------------------------------------------------------------
+
+# Fewer bound parameters per query than any database allows.
+ADDRESS_CHUNK = 500
+
+
+def active_suppressions(addresses: Iterable[str]) -> dict[str, Suppression]:
+    """The suppressions that stop sending to these addresses, by lowercased address."""
+    wanted = sorted({a.strip().lower() for a in addresses if a and a.strip()})
+    found: dict[str, Suppression] = {}
+    for start in range(0, len(wanted), ADDRESS_CHUNK):
+        rows = Suppression.objects.filter(
+            address__in=wanted[start : start + ADDRESS_CHUNK],
+            cleared_at__isnull=True,
+            suppressed_at__isnull=False,
+        )
+        found.update((row.address, row) for row in rows)
+    return found
+
 
 # ---- Values of template variables ----------------------------------------------------------
 

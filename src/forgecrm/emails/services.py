@@ -7,6 +7,7 @@ worker (emails.delivery, through emails.tasks) sends what is queued.
 import functools
 import re
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
@@ -18,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import make_msgid
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce, Lower
 from django.template.defaultfilters import filesizeformat
@@ -41,9 +42,12 @@ from forgecrm.emails.models import (
     EmailType,
     EventKind,
     RecipientKind,
+    Suppression,
+    SuppressionReason,
 )
 from forgecrm.emails.queries import (
     Subject,
+    active_suppressions,
     recipient_zone,
     sender_details,
     template_values,
@@ -581,3 +585,90 @@ def tracking_click(*, token: str, link_token: str, visit: Visit) -> str | None:
                 click_count=F("click_count") + 1, **_opened_by_person(now=now, count=False)
             )
     return link.url
+
+
+# ---- Bounces and suppressed addresses ------------------------------------------------------
+
+
+def suppressed_addresses(addresses: Iterable[str]) -> set[str]:
+    """Those of `addresses` (lowercased) that must not be sent to: bounced, unsubscribed …"""
+    return set(active_suppressions(addresses))
+
+
+@transaction.atomic
+def record_bounce(
+    *, address: str, permanent: bool, email: Email | None, at: datetime, detail: str
+) -> None:
+    """Record that mail to `address` bounced at `at` with the server's answer `detail`.
+
+    `email` (when the bounce names it) is marked bounced, with a BOUNCED event. A permanent
+    bounce suppresses the address at once; soft bounces are counted and suppress it at the
+    SOFT_BOUNCE_LIMIT-th. Reading the same bounce again changes nothing: it is known by its
+    email, address, time and answer (or, without an email, by the address's last event).
+    A bounce from before a person last cleared the address does not suppress it again.
+    """
+    address = address.strip().lower()
+    detail = detail.strip()
+    if email is not None and not _mark_bounced(
+        email=email, address=address, permanent=permanent, at=at, detail=detail
+    ):
+        return
+    try:
+        with transaction.atomic():
+            _count_bounce(address=address, permanent=permanent, email=email, at=at, detail=detail)
+    except IntegrityError:  # another worker suppressed the address meanwhile: count on its row
+        _count_bounce(address=address, permanent=permanent, email=email, at=at, detail=detail)
+
+
+def _mark_bounced(
+    *, email: Email, address: str, permanent: bool, at: datetime, detail: str
+) -> bool:
+    """Mark `email` bounced; False if this very bounce was recorded before."""
+    event_detail = f"{address}: {detail}" if detail else address
+    if EmailEvent.objects.filter(
+        email=email, kind=EventKind.BOUNCED, occurred_at=at, detail=event_detail
+    ).exists():
+        return False
+    email.status = EmailStatus.BOUNCED
+    email.bounced_at = min(email.bounced_at or at, at)
+    email.bounce_permanent = email.bounce_permanent or permanent
+    Email.objects.filter(pk=email.pk).update(
+        status=email.status, bounced_at=email.bounced_at, bounce_permanent=email.bounce_permanent
+    )
+    EmailEvent.objects.create(
+        email=email, kind=EventKind.BOUNCED, occurred_at=at, detail=event_detail
+    )
+    return True
+
+
+def _count_bounce(
+    *, address: str, permanent: bool, email: Email | None, at: datetime, detail: str
+) -> None:
+    if Suppression.objects.filter(address=address, cleared_at__gte=at).exists():
+        return
+    row = (
+        Suppression.objects.select_for_update()
+        .filter(address=address, cleared_at__isnull=True)
+        .first()
+    )
+    if row is None:
+        row = Suppression(
+            address=address, reason=SuppressionReason.BOUNCED, first_event_at=at, last_event_at=at
+        )
+    elif row.reason != SuppressionReason.BOUNCED or (
+        email is None and row.last_event_at == at and row.detail == detail
+    ):
+        return  # already suppressed for another reason, or this bounce was counted
+    if permanent:
+        row.bounce_permanent = True
+    else:
+        row.soft_bounce_count += 1
+    if row.suppressed_at is None and (
+        permanent or row.soft_bounce_count >= settings.SOFT_BOUNCE_LIMIT
+    ):
+        row.suppressed_at = at
+    row.first_event_at = min(row.first_event_at, at)
+    if at >= row.last_event_at:
+        row.last_event_at, row.detail = at, detail
+        row.email = email or row.email
+    row.save()
