@@ -198,7 +198,28 @@ def resolve_recipients(draft: Draft) -> list[Recipient]:
                     kind, address, name or getattr(contact, "full_name", ""), contact
                 )
             recipients.setdefault(recipient.address.lower(), recipient)
+    _refuse_suppressed(list(recipients.values()))
     return list(recipients.values())
+
+
+def _refuse_suppressed(recipients: list[Recipient]) -> None:
+    """Refuse the draft, naming each suppressed recipient, why, and how to send again."""
+    found = active_suppressions(r.address for r in recipients)
+    problems: dict[str, list[str]] = {}
+    for recipient in recipients:
+        suppression = found.get(recipient.address.lower())
+        if suppression is not None:
+            problems.setdefault(recipient.kind, []).append(
+                suppression_problem(suppression, has_contact=recipient.contact is not None)
+            )
+    if problems:
+        raise ValidationError(problems)
+
+
+def suppression_problem(suppression: Suppression, *, has_contact: bool) -> str:
+    """E.g. "x@y.com bounced permanently on 12 Nov 2026: 550 … — clear it on the …"."""
+    where = "the contact's page" if has_contact else "the Suppressed addresses page"
+    return f"{suppression.address} {suppression.why()} — clear it on {where} to send again."
 
 
 def _contact_recipient(kind: str, contact_id: int, contacts: dict[int, ContactPerson]) -> Recipient:
@@ -479,20 +500,46 @@ def email_schedule(*, draft: Draft, actor: Actor, send_at: datetime, zone: str =
     return _create(draft=draft, actor=actor, send_at=send_at, zone=zone)
 
 
-def emails_send_each(*, contacts: list[ContactPerson], draft: Draft, actor: Actor) -> list[Email]:
+@dataclass(frozen=True)
+class Skipped:
+    """A contact a batch did not write to, and why."""
+
+    contact: ContactPerson
+    address: str
+    reason: str
+
+
+class SentEach(list[Email]):
+    """The emails a batch queued; `skipped` lists the contacts it left out (suppressed)."""
+
+    def __init__(self, emails: list[Email], skipped: list[Skipped]) -> None:
+        super().__init__(emails)
+        self.skipped = skipped
+
+
+def emails_send_each(*, contacts: list[ContactPerson], draft: Draft, actor: Actor) -> SentEach:
     """One personalized email per contact (its primary address), queued as one batch.
 
     Each email goes to its contact alone and is linked to the contact's client, so the
     draft's recipients, client, contact, deal and project are not used. A contact without
-    an address or without a value for a variable refuses the whole batch, naming them.
+    an address or without a value for a variable refuses the whole batch, naming them; a
+    contact whose address is suppressed (bounced, unsubscribed) is skipped and reported.
     Pass contacts with `client` and `email_addresses` already fetched.
     """
     subject_source, body_source = _sources(draft)
     attachments = _checked_attachments(draft.attachments)
     now = timezone.now()
-    built = []
-    for contact in contacts:
-        recipient = _contact_recipient(RecipientKind.TO, contact.pk, {contact.pk: contact})
+    recipients = [
+        _contact_recipient(RecipientKind.TO, contact.pk, {contact.pk: contact})
+        for contact in contacts
+    ]
+    suppressed = active_suppressions(r.address for r in recipients)
+    built, skipped = [], []
+    for contact, recipient in zip(contacts, recipients, strict=True):
+        suppression = suppressed.get(recipient.address.lower())
+        if suppression is not None:
+            skipped.append(Skipped(contact, recipient.address, suppression.why()))
+            continue
         about = Subject(contact, contact.client, recipient.address)
         rendered = render_for(
             subject_source=subject_source,
@@ -504,11 +551,13 @@ def emails_send_each(*, contacts: list[ContactPerson], draft: Draft, actor: Acto
         built.append(
             _build(draft=draft, recipients=[recipient], about=about, actor=actor, rendered=rendered)
         )
-    with transaction.atomic():
-        emails = _store(built, attachments=attachments, send_at=None)
-        _count_use(draft.template, len(emails))
-        _queue(emails)
-    return emails
+    emails: list[Email] = []
+    if built:
+        with transaction.atomic():
+            emails = _store(built, attachments=attachments, send_at=None)
+            _count_use(draft.template, len(emails))
+            _queue(emails)
+    return SentEach(emails, skipped)
 
 
 # ---- Tracking ------------------------------------------------------------------------------
