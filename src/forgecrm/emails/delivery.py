@@ -7,17 +7,25 @@ second worker may all try; one wins, so nothing is sent twice. Temporary failure
 permanent ones (5xx) mark it failed with the server's answer.
 """
 
+import io
 import logging
+import queue
+import secrets
 import smtplib
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.generator import BytesGenerator
+from email.policy import Compat32
 from email.utils import formataddr, parseaddr
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import sanitize_address
 from django.db import connection as db
 from django.db import transaction
 from django.db.models import Count, Q
@@ -173,7 +181,7 @@ def outgoing(ids: list[int], *, status: str = EmailStatus.SENDING) -> list[Outgo
     return list(found.values())
 
 
-def build_message(item: Outgoing, connection: BaseEmailBackend) -> EmailMultiAlternatives:
+def build_message(item: Outgoing) -> EmailMultiAlternatives:
     """The MIME message of an email: text and tracked HTML parts, attachments, headers.
 
     Bcc recipients get the message but never appear in its headers.
@@ -192,7 +200,6 @@ def build_message(item: Outgoing, connection: BaseEmailBackend) -> EmailMultiAlt
         to=by_kind[RecipientKind.TO],
         cc=by_kind[RecipientKind.CC],
         bcc=by_kind[RecipientKind.BCC],
-        connection=connection,
         headers=headers,
     )
     html = tracking.tracked_html(
@@ -233,37 +240,157 @@ def _text(answer: bytes | str) -> str:
     return answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
 
 
-class Sender:
-    """One SMTP connection for a whole batch, reopened once if the server drops it."""
+@dataclass
+class Prepared:
+    """A message ready for the wire: its envelope and bytes, or why it could not be built."""
+
+    email: Email
+    message: EmailMultiAlternatives | None
+    envelope_from: str = ""
+    envelope_to: list[str] = field(default_factory=list)
+    data: bytes = b""
+    failure: tuple[str, str] | None = None  # (RETRY or FAILED, why) when it cannot be sent
+
+
+class _WirePolicy(Compat32):
+    """The policy Django's messages are written with, with a shortcut for plain headers.
+
+    Compat32 runs every header through email.header.Header, about half the cost of
+    writing a message. A header that is ASCII, has no line break and fits on one line is
+    written as it is, which is what that machinery produces for it; others go through it.
+    """
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        line = f"{name}: {value}"
+        one_line = "\r" not in line and "\n" not in line
+        if isinstance(value, str) and line.isascii() and len(line) <= 78 and one_line:
+            return (line + self.linesep).encode("ascii")
+        return super().fold_binary(name, value)
+
+
+WIRE_POLICY = _WirePolicy(linesep="\r\n")
+
+
+def _wire_bytes(message: EmailMultiAlternatives) -> bytes:
+    """The message as sent over SMTP.
+
+    The MIME boundary is a random 128-bit token set up front: the standard library would
+    otherwise make one and search every part for it, which costs as much again.
+    """
+    mime = message.message()
+    if mime.is_multipart():
+        mime.set_boundary(f"=_{secrets.token_hex(16)}")
+    out = io.BytesIO()
+    BytesGenerator(out, mangle_from_=False, policy=WIRE_POLICY).flatten(mime)
+    return out.getvalue()
+
+
+def _envelope_address(address: str) -> str:
+    """An address for MAIL FROM / RCPT TO: IDN domains in punycode, as Django sends them."""
+    return address if address.isascii() else sanitize_address(address, "utf-8")
+
+
+def prepare(item: Outgoing, *, as_bytes: bool) -> Prepared:
+    """Build the message of `item`; its bytes too when they go straight to an SMTP server."""
+    try:
+        message = build_message(item)
+        if not as_bytes:
+            return Prepared(item.email, message)
+        return Prepared(
+            item.email,
+            message,
+            envelope_from=_envelope_address(parseaddr(item.email.from_email)[1]),
+            envelope_to=[_envelope_address(r.address) for r in item.recipients],
+            data=_wire_bytes(message),
+        )
+    except OSError as error:  # an attachment that cannot be read: try again later
+        return Prepared(item.email, None, failure=(RETRY, classify(error)[1]))
+    except (ValueError, UnicodeError) as error:  # e.g. a header Django refuses to write
+        return Prepared(item.email, None, failure=(FAILED, f"{type(error).__name__}: {error}"))
+
+
+class Sender(threading.Thread):
+    """Sends prepared messages over one SMTP connection for a whole batch, in order.
+
+    It runs in its own thread so that the worker builds the next messages and records
+    outcomes (CPU and database work) while this thread waits for the server's answers:
+    sending is mostly waiting. The connection is reopened once if the server drops it.
+    Backends that are not SMTP (console, locmem) get the message objects instead.
+    """
 
     def __init__(self) -> None:
-        self.connection = get_connection(fail_silently=False)
+        super().__init__(name="smtp-sender", daemon=True)
+        self.backend = get_connection(fail_silently=False)
+        self.speaks_smtp = isinstance(self.backend, SMTPBackend)
+        self.inbox: queue.SimpleQueue[Prepared | None] = queue.SimpleQueue()
+        self.outcomes: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
         self.down = ""
 
-    def open(self) -> bool:
+    def submit(self, prepared: Prepared) -> None:
+        self.inbox.put(prepared)
+
+    def results(self, count: int) -> list[Outcome]:
+        """The next `count` outcomes, in the order their messages were submitted."""
+        return [self.outcomes.get() for _ in range(count)]
+
+    def finish(self) -> None:
+        self.inbox.put(None)
+        self.join()
+
+    def run(self) -> None:
+        self._open()
         try:
-            self.connection.open()
+            while (prepared := self.inbox.get()) is not None:
+                self.outcomes.put(self._outcome(prepared))
+        finally:
+            self._close()
+
+    def _open(self) -> None:
+        try:
+            self.backend.open()
         except OSError as error:
             self.down = classify(error)[1]
-            return False
-        return True
 
-    def send(self, item: Outgoing) -> Outcome:
-        if self.down:
-            return Outcome(item.email, RETRY, timezone.now(), self.down)
+    def _outcome(self, prepared: Prepared) -> Outcome:
+        """Send; an unexpected error fails this email (with the reason) but not the batch,
+        and the worker always gets one outcome per message."""
         try:
-            build_message(item, self.connection).send()
+            return self._send(prepared)
+        except Exception as error:
+            logger.exception("Sending email %s failed unexpectedly", prepared.email.pk)
+            return Outcome(
+                prepared.email, FAILED, timezone.now(), f"{type(error).__name__}: {error}"
+            )
+
+    def _send(self, prepared: Prepared) -> Outcome:
+        if prepared.failure:
+            result, detail = prepared.failure
+            return Outcome(prepared.email, result, timezone.now(), detail)
+        if self.down:
+            return Outcome(prepared.email, RETRY, timezone.now(), self.down)
+        try:
+            self._transmit(prepared)
         except OSError as error:
             result, detail = classify(error)
             if not isinstance(error, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
-                self.close()
-                self.open()
-            return Outcome(item.email, result, timezone.now(), detail)
-        return Outcome(item.email, SENT, timezone.now())
+                self._close()
+                self._open()
+            return Outcome(prepared.email, result, timezone.now(), detail)
+        return Outcome(prepared.email, SENT, timezone.now())
 
-    def close(self) -> None:
+    def _transmit(self, prepared: Prepared) -> None:
+        if isinstance(self.backend, SMTPBackend):
+            if self.backend.connection is None:
+                raise smtplib.SMTPServerDisconnected("Not connected to the mail server.")
+            self.backend.connection.sendmail(
+                prepared.envelope_from, prepared.envelope_to, prepared.data
+            )
+        elif prepared.message is not None:
+            self.backend.send_messages([prepared.message])
+
+    def _close(self) -> None:
         try:
-            self.connection.close()
+            self.backend.close()
         except OSError:
             logger.warning("Could not close the SMTP connection cleanly", exc_info=True)
 
@@ -274,13 +401,23 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
 
 
 def _send_claimed(ids: list[int]) -> None:
+    """Load, build and hand over one chunk while the sender works through the previous one;
+    record a chunk's outcomes once the next one is on its way."""
     sender = Sender()
-    sender.open()
+    sender.start()
+    waiting = 0
     try:
         for chunk in _chunks(ids):
-            _record([sender.send(item) for item in outgoing(chunk)])
+            items = outgoing(chunk)
+            for item in items:
+                sender.submit(prepare(item, as_bytes=sender.speaks_smtp))
+            if waiting:
+                _record(sender.results(waiting))
+            waiting = len(items)
+        if waiting:
+            _record(sender.results(waiting))
     finally:
-        sender.close()
+        sender.finish()
 
 
 # ---- Recording what happened ---------------------------------------------------------------

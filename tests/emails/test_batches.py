@@ -1,0 +1,93 @@
+"""The worker's batches: many emails over one connection, what each one says on the wire,
+and one bad email not holding up the others."""
+
+import pytest
+from django.core import mail
+
+from forgecrm.clients.models import ContactPerson
+from forgecrm.emails import delivery
+from forgecrm.emails.models import Email, EmailAttachment, EmailStatus
+from forgecrm.emails.services import Attachment, Draft, emails_send_each
+from tests.emails.factories import contact_with_address
+
+pytestmark = pytest.mark.django_db
+
+BENGALI_SUBJECT = (
+    "ঈদ মোবারক, {{contact_first_name}}! পিক্সেল ফোর্জের পক্ষ থেকে আপনার পরিবারকে আন্তরিক শুভেচ্ছা"
+)
+
+
+def contacts(count: int) -> list[ContactPerson]:
+    made = [
+        contact_with_address(
+            first_name=f"Person{i}", last_name="Rahman", address=f"person{i}@acme.example"
+        )
+        for i in range(count)
+    ]
+    return list(
+        ContactPerson.objects.filter(pk__in=[c.pk for c in made])
+        .select_related("client")
+        .prefetch_related("email_addresses")
+        .order_by("pk")
+    )
+
+
+def send_each(people: list[ContactPerson], committed, actor, **draft) -> list[Email]:
+    fields = {"subject": "Hello {{contact_first_name}}", "body_html": "<p>Hi</p>", **draft}
+    with committed():
+        emails = emails_send_each(contacts=people, draft=Draft(to=[], **fields), actor=actor)
+    return list(Email.objects.filter(pk__in=[e.pk for e in emails]).order_by("pk"))
+
+
+def test_a_batch_larger_than_a_chunk_is_sent_once_each_over_one_connection(
+    committed, smtp, member, monkeypatch
+):
+    monkeypatch.setattr(delivery, "LOAD_CHUNK", 2)
+    people = contacts(5)
+    emails = send_each(people, committed, member)
+    assert [e.status for e in emails] == [EmailStatus.SENT] * 5
+    assert all(e.attempts == 1 and e.events.filter(kind="sent").count() == 1 for e in emails)
+    received = [m["To"] for m in smtp.messages]
+    assert received == [f"Person{i} Rahman <person{i}@acme.example>" for i in range(5)]
+    assert [m["Message-ID"] for m in smtp.messages] == [e.message_id for e in emails]
+
+
+def test_a_long_bengali_subject_arrives_intact_and_folded(committed, smtp, member):
+    [person] = contacts(1)
+    [email] = send_each([person], committed, member, subject=BENGALI_SUBJECT)
+    [message] = smtp.messages
+    # Folded after "Subject:" as Python writes it; unfolding leaves a space readers drop.
+    assert message["Subject"].strip() == BENGALI_SUBJECT.replace(
+        "{{contact_first_name}}", "Person0"
+    )
+    raw = smtp.envelopes[0].content
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n\r\n")[0].split(b"\r\n"))
+    assert email.status == EmailStatus.SENT
+
+
+def test_an_email_whose_attachment_is_gone_waits_and_the_rest_go(smtp, member):
+    quote = Attachment("quote.pdf", "application/pdf", b"%PDF-1.4 quote")
+    draft = Draft(to=[], subject="Quote", body_html="<p>Quote</p>", attachments=[quote])
+    # Not committed, so not handed to the worker yet.
+    emails = emails_send_each(contacts=contacts(3), draft=draft, actor=member)
+    first, middle, last = (e.pk for e in emails)
+    EmailAttachment.objects.filter(email=middle).update(file="attachments/gone/quote.pdf")
+
+    delivery.deliver(ids=[first, middle, last])
+
+    statuses = dict(Email.objects.values_list("pk", "status"))
+    assert (statuses[first], statuses[middle], statuses[last]) == ("sent", "queued", "sent")
+    assert "FileNotFoundError" in Email.objects.get(pk=middle).last_error
+    assert [m["Subject"] for m in smtp.messages] == ["Quote", "Quote"]
+
+
+def test_a_mailbox_that_is_not_smtp_gets_the_messages_too(committed, member, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.EMAIL_DELIVERY_ENABLED = True
+    settings.EMAIL_RATE_LIMIT_PER_MINUTE = settings.EMAIL_RATE_LIMIT_PER_HOUR = 0
+    emails = send_each(contacts(2), committed, member)
+    assert [e.status for e in emails] == [EmailStatus.SENT] * 2
+    assert [m.to for m in mail.outbox] == [
+        ["Person0 Rahman <person0@acme.example>"],
+        ["Person1 Rahman <person1@acme.example>"],
+    ]
