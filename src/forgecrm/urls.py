@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from forgecrm.api import api
+from forgecrm.emails.tracking_urls import unsubscribe_patterns
 from forgecrm.emails.urls import template_patterns as email_templates
 
 urlpatterns = [
@@ -19,6 +20,7 @@ urlpatterns = [
     path("calendar/", include("forgecrm.events.feed_urls")),
     path("api/", api.urls),
     path("t/", include("forgecrm.emails.tracking_urls")),
+    path("u/", include(unsubscribe_patterns)),
     path("django-admin/", admin.site.urls),
 ]
 

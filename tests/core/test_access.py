@@ -18,7 +18,9 @@ WRITE_METHODS = ("post", "put", "patch", "delete")
 OPEN_TO_SIGNED_IN = {"admin/crm/"}
 # Public on purpose: mail clients fetch the open-tracking pixel without signing in (its token
 # is random; a forged one finds nothing, see tests/emails).
-PUBLIC = {"api/admin/crm/emails/track/<token>"}
+# The unsubscribe page (/u/<token>/, outside these prefixes) is public for the same reason:
+# recipients and their mail apps' one-click POST reach it without an account.
+PUBLIC = {"api/admin/crm/emails/track/<token>", "u/^(?P<token>[A-Za-z0-9_-]{16,64})/$"}
 
 
 def _walk(patterns, prefix: str = ""):

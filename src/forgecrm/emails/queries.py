@@ -61,6 +61,29 @@ def active_suppressions(addresses: Iterable[str]) -> dict[str, Suppression]:
     return found
 
 
+def unsubscribe_target(token: str) -> tuple[Email, str] | None:
+    """The email with this tracking token and the address its unsubscribe link stops:
+    the recipient it was written for (its contact), else its first "to"."""
+    email = (
+        Email.objects.filter(tracking_token=token, direction=Direction.OUTBOUND)
+        .prefetch_related("recipients")
+        .only("id", "subject", "contact_id", "tracking_token")
+        .first()
+    )
+    if email is None:
+        return None
+    recipients = sorted(email.recipients.all(), key=lambda r: r.kind != "to")
+    own = next((r for r in recipients if r.contact_id and r.contact_id == email.contact_id), None)
+    chosen = own or next(iter(recipients), None)
+    return (email, chosen.address) if chosen is not None else None
+
+
+def unsubscribed(address: str) -> bool:
+    return Suppression.objects.filter(
+        address=address.lower(), cleared_at__isnull=True, suppressed_at__isnull=False
+    ).exists()
+
+
 # ---- Values of template variables ----------------------------------------------------------
 
 

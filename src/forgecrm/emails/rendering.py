@@ -32,6 +32,7 @@ VARIABLES: dict[str, str] = {
     "sender_name": "Your name",
     "sender_email": "Your e-mail address",
     "sender_company": "The name the email is sent from, e.g. Pixel Forge",
+    "unsubscribe_url": "The recipient's own link to stop our emails (one click, no sign-in)",
 }
 
 FILTERS = ("upper", "lower", "title", "capitalize", "trim", "default", "d", "truncate")

@@ -51,6 +51,7 @@ from forgecrm.emails.queries import (
     recipient_zone,
     sender_details,
     template_values,
+    unsubscribe_target,
     user_zone,
 )
 from forgecrm.sales.models import Deal
@@ -58,6 +59,7 @@ from forgecrm.sales.models import Deal
 Actor = User | None
 
 MAX_RECIPIENTS = 50
+UNSUBSCRIBE_VARIABLE = "unsubscribe_url"
 RECIPIENT = "recipient"
 
 # ---- Templates -----------------------------------------------------------------------------
@@ -277,12 +279,32 @@ class Rendered:
     links: list[str]
 
 
+# Previews show where {{unsubscribe_url}} goes; this token finds no email (404).
+PREVIEW_TOKEN = "preview-" + "0" * 24
+
+
 def render_for(
-    *, subject_source: str, body_source: str, about: Subject, actor: Actor, at: datetime
+    *,
+    subject_source: str,
+    body_source: str,
+    about: Subject,
+    actor: Actor,
+    at: datetime,
+    token: str = PREVIEW_TOKEN,
 ) -> Rendered:
-    """Fill both templates in for one recipient (ValidationError naming what is missing)."""
+    """Fill both templates in for one recipient (ValidationError naming what is missing).
+
+    `token` is the email's tracking token, for {{unsubscribe_url}}.
+    """
     used = rendering.check(subject_source + "\n" + body_source)
-    values = template_values(used=used, subject=about, sender=sender_details(actor), at=at)
+    values = template_values(
+        used=tuple(name for name in used if name != UNSUBSCRIBE_VARIABLE),
+        subject=about,
+        sender=sender_details(actor),
+        at=at,
+    )
+    if UNSUBSCRIBE_VARIABLE in used:
+        values[UNSUBSCRIBE_VARIABLE] = tracking.unsubscribe_url(token)
     parts = {}
     for name, source, html in (
         ("subject", subject_source, False),
@@ -367,7 +389,13 @@ class _Built:
 
 
 def _build(
-    *, draft: Draft, recipients: list[Recipient], about: Subject, actor: Actor, rendered: Rendered
+    *,
+    draft: Draft,
+    recipients: list[Recipient],
+    about: Subject,
+    actor: Actor,
+    rendered: Rendered,
+    token: str,
 ) -> _Built:
     template = draft.template
     email = Email(
@@ -385,7 +413,7 @@ def _build(
         created_by=actor,
         read_receipt_requested=draft.read_receipt,
         follow_up_days=draft.follow_up_days,
-        tracking_token=tracking.new_email_token(),
+        tracking_token=token,
     )
     return _Built(email, recipients, rendered.links)
 
@@ -449,14 +477,23 @@ def _create(*, draft: Draft, actor: Actor, send_at: datetime | None, zone: str =
     attachments = _checked_attachments(draft.attachments)
     if send_at is not None:
         send_at = _aware(send_at, zone=zone, about=about, actor=actor)
+    token = tracking.new_email_token()
     rendered = render_for(
         subject_source=subject_source,
         body_source=body_source,
         about=about,
         actor=actor,
         at=send_at or timezone.now(),
+        token=token,
     )
-    built = _build(draft=draft, recipients=recipients, about=about, actor=actor, rendered=rendered)
+    built = _build(
+        draft=draft,
+        recipients=recipients,
+        about=about,
+        actor=actor,
+        rendered=rendered,
+        token=token,
+    )
     with transaction.atomic():
         [email] = _store([built], attachments=attachments, send_at=send_at)
         _count_use(draft.template, 1)
@@ -541,15 +578,24 @@ def emails_send_each(*, contacts: list[ContactPerson], draft: Draft, actor: Acto
             skipped.append(Skipped(contact, recipient.address, suppression.why()))
             continue
         about = Subject(contact, contact.client, recipient.address)
+        token = tracking.new_email_token()
         rendered = render_for(
             subject_source=subject_source,
             body_source=body_source,
             about=about,
             actor=actor,
             at=now,
+            token=token,
         )
         built.append(
-            _build(draft=draft, recipients=[recipient], about=about, actor=actor, rendered=rendered)
+            _build(
+                draft=draft,
+                recipients=[recipient],
+                about=about,
+                actor=actor,
+                rendered=rendered,
+                token=token,
+            )
         )
     emails: list[Email] = []
     if built:
@@ -721,3 +767,44 @@ def _count_bounce(
         row.last_event_at, row.detail = at, detail
         row.email = email or row.email
     row.save()
+
+
+# ---- Unsubscribe ---------------------------------------------------------------------------
+
+
+def unsubscribe(*, token: str, at: datetime, one_click: bool) -> Suppression | None:
+    """Stop our emails to the address the email with this token was written for.
+
+    None if no email has this token. Doing it twice changes nothing more; an address that
+    was only counting soft bounces becomes unsubscribed.
+    """
+    target = unsubscribe_target(token)
+    if target is None:
+        return None
+    email, address = target
+    how = "one click in the mail app" if one_click else "the link"
+    detail = f"Unsubscribed with {how} of “{email.subject}”"
+    try:
+        with transaction.atomic():
+            return _suppress_unsubscribed(email=email, address=address, at=at, detail=detail)
+    except IntegrityError:  # a second click raced the first: that one suppressed it
+        return _suppress_unsubscribed(email=email, address=address, at=at, detail=detail)
+
+
+def _suppress_unsubscribed(*, email: Email, address: str, at: datetime, detail: str) -> Suppression:
+    row = (
+        Suppression.objects.select_for_update()
+        .filter(address=address.lower(), cleared_at__isnull=True)
+        .first()
+    )
+    if row is None or row.suppressed_at is None:
+        row = row or Suppression(address=address, first_event_at=at)
+        row.reason = SuppressionReason.UNSUBSCRIBED
+        row.suppressed_at = row.last_event_at = at
+        row.detail, row.email = detail, email
+        row.save()
+    if not EmailEvent.objects.filter(email=email, kind=EventKind.UNSUBSCRIBED).exists():
+        EmailEvent.objects.create(
+            email=email, kind=EventKind.UNSUBSCRIBED, occurred_at=at, detail=address
+        )
+    return row

@@ -42,29 +42,38 @@ def new_link_token() -> str:
 
 
 @functools.cache
-def _path(name: str, slots: int) -> str:
-    """The path of a tracking view with {0}, {1} ... for its tokens.
+def _path(view_name: str, slots: int) -> str:
+    """The path of a public view (tracking, unsubscribe) with {0}, {1} ... for its tokens.
 
     Resolved once: reverse() for every link of thousands of emails would be most of the
     cost of building them.
     """
     marks = [f"SLOT{i}" * 4 for i in range(slots)]
-    path = reverse(f"tracking:{name}", args=marks)
+    path = reverse(view_name, args=marks)
     for i, mark in enumerate(marks):
         path = path.replace(mark, f"{{{i}}}")
     return path
 
 
 def pixel_url(token: str) -> str:
-    return settings.SITE_URL + _path("open", 1).format(token)
+    return settings.SITE_URL + _path("tracking:open", 1).format(token)
 
 
 def click_url(token: str, link_token: str) -> str:
-    return settings.SITE_URL + _path("click", 2).format(token, link_token)
+    return settings.SITE_URL + _path("tracking:click", 2).format(token, link_token)
+
+
+def unsubscribe_url(token: str) -> str:
+    """The email's public unsubscribe page (also the RFC 8058 one-click POST target)."""
+    return settings.SITE_URL + _path("unsubscribe:confirm", 1).format(token)
 
 
 def is_trackable(url: str) -> bool:
-    return urlsplit(url).scheme in ("http", "https")
+    """Whether a click on `url` is counted: http(s) links, but not our unsubscribe link
+    (scanners that follow every link would make every unsubscribe look like a click)."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        return False
+    return not url.startswith(settings.SITE_URL + _path("unsubscribe:confirm", 1).partition("{")[0])
 
 
 # In sanitized HTML every attribute is double-quoted and `"` inside values is escaped.

@@ -1,4 +1,5 @@
-"""Short public tracking URLs, mounted at /t/ (see emails.views)."""
+"""Short public URLs for recipients: tracking mounted at /t/, unsubscribe at /u/ (see
+emails.views). Their tokens are random per email; a forged one finds nothing (404)."""
 
 from django.urls import re_path
 
@@ -10,3 +11,8 @@ urlpatterns = [
     re_path(rf"^(?P<token>{TOKEN})\.gif$", views.tracking_open, name="open"),
     re_path(rf"^(?P<token>{TOKEN})/c/(?P<link_token>{TOKEN})$", views.tracking_click, name="click"),
 ]
+
+unsubscribe_patterns = (
+    [re_path(rf"^(?P<token>{TOKEN})/$", views.unsubscribe, name="confirm")],
+    "unsubscribe",
+)

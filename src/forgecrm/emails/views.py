@@ -7,6 +7,7 @@ that very email.
 
 import csv
 from collections.abc import Iterator
+from email.utils import parseaddr
 from typing import Any
 
 from django import forms
@@ -31,6 +32,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.text import capfirst
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -94,6 +96,31 @@ def tracking_click(request: HttpRequest, token: str, link_token: str) -> HttpRes
         raise Http404
     response = HttpResponseRedirect(url)
     response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@csrf_exempt  # RFC 8058: mail apps POST here with no cookie; the token is the secret
+@require_http_methods(["GET", "POST"])
+@never_cache
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The recipient's unsubscribe page: GET only asks (link scanners fetch it), POST does it.
+
+    Mail apps' one-click unsubscribe (List-Unsubscribe-Post) POSTs the same URL.
+    """
+    target = queries.unsubscribe_target(token)
+    if target is None:
+        raise Http404
+    email, address = target
+    done = queries.unsubscribed(address)
+    if request.method == "POST":
+        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        services.unsubscribe(token=token, at=timezone.now(), one_click=one_click)
+        done = True
+    company = parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or "us"
+    context = {"address": address, "done": done, "company": company, "token": token}
+    response = render(request, "emails/unsubscribe.html", context)
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
     return response
 
 
