@@ -17,6 +17,7 @@ Runs on a temp SQLite database and temp media/var directories, never var/forgecr
 """
 
 import argparse
+import asyncio
 import http.client
 import multiprocessing
 import os
@@ -55,6 +56,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--emails", type=int, default=5_000)
     parser.add_argument("--requests", type=int, default=3_000, help="pixel requests")
     parser.add_argument("--threads", type=int, default=8, help="pixel client threads")
+    parser.add_argument(
+        "--answer-ms",
+        type=float,
+        default=0.0,
+        help="the sink waits this long before accepting each message, as a mail server "
+        "across a network does (default 0: the local sink answers at once)",
+    )
     return parser.parse_args()
 
 
@@ -68,28 +76,33 @@ class Sink:
     """An aiosmtpd handler that counts (in memory shared with the benchmark) and throws away
     what it receives."""
 
-    def __init__(self, received) -> None:
+    def __init__(self, received, answer_seconds: float) -> None:
         self.received = received
+        self.answer_seconds = answer_seconds
 
     async def handle_DATA(self, server, session, envelope) -> str:
+        if self.answer_seconds:
+            await asyncio.sleep(self.answer_seconds)
         self.received.value += 1
         return "250 2.0.0 Accepted"
 
 
-def run_sink(port: int, received, ready) -> None:
+def run_sink(port: int, answer_seconds: float, received, ready) -> None:
     """The SMTP sink's process: serve until terminated."""
     from aiosmtpd.controller import Controller
 
-    Controller(Sink(received), hostname="127.0.0.1", port=port).start()
+    Controller(Sink(received, answer_seconds), hostname="127.0.0.1", port=port).start()
     ready.set()
     threading.Event().wait()
 
 
-def start_sink(port: int):
+def start_sink(port: int, answer_seconds: float = 0.0):
     """(the sink's process, its received-messages counter), once it accepts connections."""
     context = multiprocessing.get_context("spawn")
     received, ready = context.Value("i", 0, lock=False), context.Event()
-    process = context.Process(target=run_sink, args=(port, received, ready), daemon=True)
+    process = context.Process(
+        target=run_sink, args=(port, answer_seconds, received, ready), daemon=True
+    )
     process.start()
     if not ready.wait(timeout=30):
         sys.exit("The SMTP sink did not start.")
@@ -247,7 +260,7 @@ def main() -> None:
     setup_django(smtp_port)
     from django import get_version
 
-    sink, sink_received = start_sink(smtp_port)
+    sink, sink_received = start_sink(smtp_port, args.answer_ms / 1000)
     try:
         sender, contacts = prepare(args.emails)
         ids, ours, worker = send_our_way(sender, contacts)
@@ -269,7 +282,7 @@ def main() -> None:
     print(
         f"{os.cpu_count()} CPUs, {platform.machine()}, load average {load}; Python "
         f"{platform.python_version()}, Django {get_version()}, SQLite; SMTP sink: aiosmtpd "
-        "in a process of its own\n"
+        f"in a process of its own, answering after {args.answer_ms:g} ms\n"
     )
     print(f"{'':<54}{'messages':>9}{'seconds':>9}{'msg/s':>8}")
     print(
