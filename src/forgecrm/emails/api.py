@@ -11,10 +11,10 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 
 from forgecrm.clients.models import Client, ContactPerson, Project
-from forgecrm.core.api import FieldErrors, Page, paginate, requires
+from forgecrm.core.api import FieldErrors, ObjectId, Page, paginate, requires
 from forgecrm.emails import queries, services, views
 from forgecrm.emails.forms import EmailTemplateForm
-from forgecrm.emails.models import Email, EmailAttachment, EmailTemplate
+from forgecrm.emails.models import Email, EmailAttachment, EmailTemplate, Suppression
 from forgecrm.emails.rendering import VARIABLES, tag
 from forgecrm.emails.schemas import (
     AnalyticsOut,
@@ -26,6 +26,8 @@ from forgecrm.emails.schemas import (
     RenderedOut,
     ScheduleIn,
     SendIn,
+    SuppressionOut,
+    SuppressionQuery,
     TemplateIn,
     TemplateOut,
     TemplateQuery,
@@ -202,6 +204,28 @@ def email_analytics(request: HttpRequest, params: Query[AnalyticsQuery]) -> dict
         period=params.period,
         min_sent=params.min_sent,
     )
+
+
+@emails_router.get(
+    "/suppressions", response=Page[SuppressionOut], auth=requires("emails.view_suppression")
+)
+def list_suppressions(request: HttpRequest, filters: Query[SuppressionQuery]) -> dict:
+    """Addresses no email is sent to (bounced, unsubscribed …), latest first."""
+    return paginate(
+        queries.suppression_list(filters.to_filters()), page=filters.page, per_page=filters.per_page
+    )
+
+
+@emails_router.delete(
+    "/suppressions/{suppression_id}",
+    response={204: None},
+    auth=requires("emails.delete_suppression"),
+)
+def clear_suppression(request: HttpRequest, suppression_id: ObjectId) -> Status[None]:
+    """Clear it: emails are sent to the address again (the row is kept as history)."""
+    suppression = get_object_or_404(Suppression, pk=suppression_id)
+    services.suppression_clear(suppression=suppression, actor=request.auth)
+    return Status(204, None)
 
 
 @emails_router.get("/track/{token}", auth=None)

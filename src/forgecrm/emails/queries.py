@@ -18,17 +18,19 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
 )
 from django.db.models.functions import (
     Coalesce,
     ExtractHour,
     ExtractIsoWeekDay,
+    Lower,
     TruncDay,
     TruncMonth,
     TruncWeek,
 )
 
-from forgecrm.clients.models import Client, ContactPerson, Project, ProjectStatus
+from forgecrm.clients.models import Client, ContactEmail, ContactPerson, Project, ProjectStatus
 from forgecrm.emails.models import (
     Direction,
     Email,
@@ -59,6 +61,51 @@ def active_suppressions(addresses: Iterable[str]) -> dict[str, Suppression]:
         )
         found.update((row.address, row) for row in rows)
     return found
+
+
+class SuppressionState:
+    ACTIVE = "active"
+    COUNTING = "counting"
+    CLEARED = "cleared"
+    CHOICES = [
+        (ACTIVE, "Blocking sends"),
+        (COUNTING, "Soft bounces, not blocking yet"),
+        (CLEARED, "Cleared"),
+    ]
+
+
+@dataclass(frozen=True)
+class SuppressionFilters:
+    q: str = ""
+    reason: str = ""
+    state: str = SuppressionState.ACTIVE  # "" for all
+
+
+def suppression_list(filters: SuppressionFilters) -> QuerySet[Suppression]:
+    """Suppressions, latest event first, with who cleared them and whose address it is."""
+    owner = ContactEmail.objects.annotate(address=Lower("email")).filter(
+        address=OuterRef("address"),
+        contact__deleted_at__isnull=True,
+        contact__client__deleted_at__isnull=True,
+    )
+    queryset = Suppression.objects.select_related("cleared_by").annotate(
+        contact_name=Subquery(owner.values("contact__first_name")[:1]),
+        contact_last_name=Subquery(owner.values("contact__last_name")[:1]),
+        client_id=Subquery(owner.values("contact__client_id")[:1]),
+    )
+    if filters.state == SuppressionState.ACTIVE:
+        queryset = queryset.filter(cleared_at__isnull=True, suppressed_at__isnull=False)
+    elif filters.state == SuppressionState.COUNTING:
+        queryset = queryset.filter(cleared_at__isnull=True, suppressed_at__isnull=True)
+    elif filters.state == SuppressionState.CLEARED:
+        queryset = queryset.filter(cleared_at__isnull=False)
+    if filters.reason:
+        queryset = queryset.filter(reason=filters.reason)
+    if filters.q:
+        queryset = queryset.filter(
+            Q(address__icontains=filters.q.strip()) | Q(detail__icontains=filters.q.strip())
+        )
+    return queryset.order_by("-last_event_at", "-id")
 
 
 def unsubscribe_target(token: str) -> tuple[Email, str] | None:

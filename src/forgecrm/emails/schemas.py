@@ -13,9 +13,16 @@ from forgecrm.emails.models import (
     EmailStatus,
     EmailType,
     EventKind,
+    SuppressionReason,
     TemplateCategory,
 )
-from forgecrm.emails.queries import PERIODS, EmailFilters, TemplateFilters
+from forgecrm.emails.queries import (
+    PERIODS,
+    EmailFilters,
+    SuppressionFilters,
+    SuppressionState,
+    TemplateFilters,
+)
 
 
 def _no_null_character(value: str) -> str:
@@ -276,3 +283,46 @@ class AnalyticsOut(Schema):
     by_weekday: list[WeekdayRates]
     best_hour: int | None
     best_weekday: str | None
+
+
+# ---- Suppressed addresses ------------------------------------------------------------------
+
+
+class SuppressionQuery(PageParams):
+    q: SearchTerm = Field("", description="Part of the address or of the server's answer.")
+    reason: SuppressionReason | None = None
+    state: Literal["active", "counting", "cleared", "all"] = Field(
+        SuppressionState.ACTIVE,
+        description="active: blocking sends; counting: soft bounces below the limit; "
+        "cleared: cleared by a person.",
+    )
+
+    def to_filters(self) -> SuppressionFilters:
+        return SuppressionFilters(
+            q=self.q, reason=self.reason or "", state="" if self.state == "all" else self.state
+        )
+
+
+class SuppressionOut(Schema):
+    id: int
+    address: str
+    reason: str
+    why: str = Field(description="E.g. “bounced permanently on 12 Nov 2026: 550 5.1.1 …”.")
+    blocking: bool = Field(description="Whether sends to the address are refused now.")
+    bounce_permanent: bool
+    soft_bounce_count: int
+    first_event_at: datetime
+    last_event_at: datetime
+    suppressed_at: datetime | None
+    detail: str
+    email_id: int | None
+    cleared_at: datetime | None
+    cleared_by_id: int | None
+
+    @staticmethod
+    def resolve_why(obj) -> str:
+        return obj.why()
+
+    @staticmethod
+    def resolve_blocking(obj) -> bool:
+        return obj.is_active

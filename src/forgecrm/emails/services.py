@@ -769,6 +769,17 @@ def _count_bounce(
     row.save()
 
 
+@transaction.atomic
+def suppression_clear(*, suppression: Suppression, actor: Actor) -> None:
+    """Let mail go to the address again (audited); the row stays as history."""
+    if suppression.cleared_at is not None:
+        return
+    with acting_as(actor):
+        suppression.cleared_at = timezone.now()
+        suppression.cleared_by = actor
+        suppression.save(update_fields=["cleared_at", "cleared_by", "updated_at"])
+
+
 # ---- Unsubscribe ---------------------------------------------------------------------------
 
 

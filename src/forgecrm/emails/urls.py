@@ -13,6 +13,8 @@ urlpatterns = [
     path("compose/preview", views.compose_preview, name="compose_preview"),
     path("contacts.json", views.contact_search, name="contact_search"),
     path("clients.json", views.client_search, name="client_search"),
+    path("suppressions/", views.suppression_list, name="suppressions"),
+    path("suppressions/<int:pk>/clear", views.suppression_clear, name="suppression_clear"),
     path("<int:pk>/", views.email_detail, name="detail"),
     path(
         "<int:pk>/attachments/<int:attachment_id>",

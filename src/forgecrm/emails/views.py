@@ -30,6 +30,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -63,6 +64,8 @@ from forgecrm.emails.models import (
     EmailType,
     EventKind,
     RecipientKind,
+    Suppression,
+    SuppressionReason,
     TemplateCategory,
 )
 
@@ -240,6 +243,67 @@ def email_list(request: HttpRequest) -> HttpResponse:
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+# ---- Suppressed addresses ----------------------------------------------------------------
+
+
+class SuppressionFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    reason = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any reason"), *SuppressionReason.choices],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    state = forms.ChoiceField(
+        label="State",
+        required=False,
+        choices=[*queries.SuppressionState.CHOICES, ("all", "All")],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def filters(self) -> queries.SuppressionFilters:
+        self.is_valid()
+        data = self.cleaned_data
+        state = data.get("state") or queries.SuppressionState.ACTIVE
+        return queries.SuppressionFilters(
+            q=data.get("q") or "",
+            reason=data.get("reason") or "",
+            state="" if state == "all" else state,
+        )
+
+
+@require_safe
+@login_required
+@permission_required("emails.view_suppression", raise_exception=True)
+def suppression_list(request: HttpRequest) -> HttpResponse:
+    """Addresses the CRM does not send to (bounced, unsubscribed …), with a Clear button."""
+    form = SuppressionFilterForm(request.GET)
+    filters = form.filters()
+    page = _paginate(request, queries.suppression_list(filters))
+    filtered = filters != queries.SuppressionFilters()
+    context = {"form": form, "page": page, "filtered": filtered}
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "emails/_suppressions.html" if partial else "emails/suppressions.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@require_POST
+@login_required
+@permission_required("emails.delete_suppression", raise_exception=True)
+def suppression_clear(request: HttpRequest, pk: int) -> HttpResponse:
+    """Clear a suppression, then go back where the button was (a client's page or the list)."""
+    suppression = get_object_or_404(Suppression, pk=pk)
+    services.suppression_clear(suppression=suppression, actor=request.user)
+    messages.success(request, f"{suppression.address} is cleared: emails to it will be sent again.")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("emails:suppressions")
+    return redirect(back)
 
 
 class _Echo:
