@@ -41,7 +41,9 @@ from forgecrm.emails.models import (
     EmailStatus,
     EventKind,
     RecipientKind,
+    Suppression,
 )
+from forgecrm.emails.queries import active_suppressions
 from forgecrm.followups import services as followups
 from forgecrm.timeline.models import Communication, CommunicationDirection, CommunicationType
 
@@ -191,6 +193,9 @@ def build_message(item: Outgoing) -> EmailMultiAlternatives:
     for recipient in item.recipients:
         by_kind[recipient.kind].append(formataddr((recipient.name, recipient.address)))
     headers = {"Message-ID": email.message_id}
+    if email.contact_id and email.tracking_token:  # RFC 8058 one-click unsubscribe
+        headers["List-Unsubscribe"] = f"<{tracking.unsubscribe_url(email.tracking_token)}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     if email.read_receipt_requested:
         headers["Disposition-Notification-To"] = parseaddr(email.from_email)[1]
     message = EmailMultiAlternatives(
@@ -400,6 +405,17 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
         yield ids[start : start + LOAD_CHUNK]
 
 
+def _suppressed_since_queued(item: Outgoing, suppressed: dict[str, Suppression]) -> Prepared | None:
+    """A recipient bounced or unsubscribed after the email was queued: fail it, unsent."""
+    found = [
+        suppressed[r.address.lower()] for r in item.recipients if r.address.lower() in suppressed
+    ]
+    if not found:
+        return None
+    why = "; ".join(f"{s.address} {s.why()}" for s in found)
+    return Prepared(item.email, None, failure=(FAILED, f"Not sent: {why}. Clear it to send again."))
+
+
 def _send_claimed(ids: list[int]) -> None:
     """Load, build and hand over one chunk while the sender works through the previous one;
     record a chunk's outcomes once the next one is on its way."""
@@ -409,8 +425,10 @@ def _send_claimed(ids: list[int]) -> None:
     try:
         for chunk in _chunks(ids):
             items = outgoing(chunk)
+            suppressed = active_suppressions(r.address for item in items for r in item.recipients)
             for item in items:
-                sender.submit(prepare(item, as_bytes=sender.speaks_smtp))
+                blocked = _suppressed_since_queued(item, suppressed)
+                sender.submit(blocked or prepare(item, as_bytes=sender.speaks_smtp))
             if waiting:
                 _record(sender.results(waiting))
             waiting = len(items)

@@ -227,7 +227,6 @@ class EventKind(models.TextChoices):
     BOUNCED = "bounced", "Bounced"
     FAILED = "failed", "Failed"
     UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
-    SUPPRESSED = "suppressed", "Not sent: address suppressed"
 
 
 class EmailEvent(models.Model):
