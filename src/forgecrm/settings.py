@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "forgecrm.events",
     "forgecrm.timeline",
     "forgecrm.reports",
+    "forgecrm.notifications",
 ]
 
 MIDDLEWARE = [

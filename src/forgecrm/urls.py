@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/crm/emails/", include("forgecrm.emails.urls")),
     path("admin/crm/email-templates/", include(email_templates)),
     path("admin/crm/followups/", include("forgecrm.followups.urls")),
+    path("admin/crm/notifications/", include("forgecrm.notifications.urls")),
     path("calendar/", include("forgecrm.events.feed_urls")),
     path("api/", api.urls),
     path("t/", include("forgecrm.emails.tracking_urls")),

@@ -14,7 +14,16 @@ MEMBER = "member"
 VIEWER = "viewer"
 ROLES = (ADMIN, MANAGER, MEMBER, VIEWER)
 
-CRM_APPS = ("clients", "sales", "emails", "campaigns", "followups", "events", "timeline")
+CRM_APPS = (
+    "clients",
+    "sales",
+    "emails",
+    "campaigns",
+    "followups",
+    "events",
+    "timeline",
+    "notifications",
+)
 
 ROLE_ACTIONS: dict[str, tuple[str, ...]] = {
     ADMIN: ("view", "add", "change", "delete"),
@@ -22,13 +31,14 @@ ROLE_ACTIONS: dict[str, tuple[str, ...]] = {
     MEMBER: ("view", "add", "change"),
     VIEWER: ("view",),
 }
-# Admins also manage people and see the audit log.
+# Admins also manage people, see the audit log and set how often clients must be contacted.
 ADMIN_EXTRA = (
     ("auth", "view_user"),
     ("auth", "add_user"),
     ("auth", "change_user"),
     ("auth", "delete_user"),
     ("auditlog", "view_logentry"),
+    ("notifications", "edit_cadence"),
 )
 
 

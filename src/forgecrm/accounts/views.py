@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from forgecrm.accounts.forms import ProfileForm, TokenForm
 from forgecrm.accounts.models import ApiToken, UserProfile
 from forgecrm.accounts.tokens import api_token_create, api_token_revoke
+from forgecrm.notifications.services import set_morning_digest, wants_morning_digest
 
 
 @login_required
@@ -23,6 +24,11 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             profile_form.save()
             messages.success(request, "Your settings are saved.")
             return redirect("accounts:settings")
+    elif request.method == "POST" and request.POST.get("action") == "digest":
+        enabled = request.POST.get("morning_digest") == "on"
+        set_morning_digest(user=request.user, enabled=enabled)
+        messages.success(request, f"Morning digest turned {'on' if enabled else 'off'}.")
+        return redirect("accounts:settings")
     elif request.method == "POST" and request.POST.get("action") == "token":
         token_form = TokenForm(request.POST)
         if token_form.is_valid():
@@ -37,6 +43,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "token_form": token_form,
             "tokens": tokens,
             "new_token": new_token,
+            "morning_digest": wants_morning_digest(request.user),
         },
     )
 
