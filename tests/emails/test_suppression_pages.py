@@ -114,3 +114,35 @@ def test_the_api_lists_and_clears(api, manager_api):
     assert api.get("/emails/suppressions").json()["count"] == 0
     cleared = api.get("/emails/suppressions", {"state": "cleared"}).json()["items"]
     assert cleared[0]["cleared_at"] and cleared[0]["blocking"] is False
+
+
+def test_the_client_page_marks_undeliverable_and_unsubscribed_addresses(manager, client):
+    contact = contact_with_address("gone@acme.example", first_name="Gone")
+    contact_with_address("fine@acme.example", client=contact.client)
+    bounce("Gone@Acme.example", detail="550 5.1.1 user unknown")
+    client.force_login(manager)
+
+    html = client.get(reverse("clients:detail", args=[contact.client_id])).content.decode()
+
+    assert html.count("suppressed-address") == 1
+    assert "Undeliverable" in html
+    assert "Bounced permanently on 12 Nov 2026: 550 5.1.1 user unknown" in html
+    clear_url = reverse("emails:suppression_clear", args=[Suppression.objects.get().pk])
+    assert f'action="{clear_url}"' in html
+
+
+def test_the_client_page_costs_one_query_more_for_suppressions_however_many_contacts(
+    member_client,
+):
+    first = contact_with_address("a0@acme.example")
+    url = reverse("clients:detail", args=[first.client_id])
+    member_client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        member_client.get(url)
+    for n in range(1, 6):
+        contact_with_address(f"a{n}@acme.example", client=first.client)
+        bounce(f"a{n}@acme.example")
+    with CaptureQueriesContext(connection) as six:
+        html = member_client.get(url).content.decode()
+    assert html.count("Undeliverable") == 5
+    assert len(six) == len(one)

@@ -27,6 +27,7 @@ from forgecrm.clients.models import Client, ClientDocument, ContactPerson, Relat
 from forgecrm.clients.queries import CLIENT_ORDERINGS, ClientFilters
 from forgecrm.core.files import inert_download
 from forgecrm.core.pagination import IdFirstPaginator
+from forgecrm.emails import queries as emails_queries
 from forgecrm.timeline.views import panel_context as timeline_panel
 
 PAGE_SIZE = 25
@@ -146,6 +147,10 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         client = queries.client_detail(pk)
     except Client.DoesNotExist:
         raise Http404("No such client (it may be in the trash).") from None
+    emails_queries.mark_suppressed(
+        [*client.email_addresses.all()]
+        + [row for contact in client.contacts.all() for row in contact.email_addresses.all()]
+    )
     context = {
         "client": client,
         "history": queries.client_history(client),

@@ -81,6 +81,15 @@ class SuppressionFilters:
     state: str = SuppressionState.ACTIVE  # "" for all
 
 
+def mark_suppressed(rows: Iterable[Any]) -> None:
+    """Set `suppression` (or None) on address rows (a client's or a contact's `email`
+    addresses), for pages that show them, in one query."""
+    rows = list(rows)
+    found = active_suppressions(row.email for row in rows)
+    for row in rows:
+        row.suppression = found.get(row.email.lower())
+
+
 def suppression_list(filters: SuppressionFilters) -> QuerySet[Suppression]:
     """Suppressions, latest event first, with who cleared them and whose address it is."""
     owner = ContactEmail.objects.annotate(address=Lower("email")).filter(
