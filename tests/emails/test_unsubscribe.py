@@ -6,8 +6,15 @@ from datetime import UTC, datetime
 import pytest
 from django.test import Client as HttpClient
 
-from forgecrm.emails import tracking
-from forgecrm.emails.models import Email, EmailEvent, EventKind, Suppression, SuppressionReason
+from forgecrm.emails import services, tracking
+from forgecrm.emails.models import (
+    Email,
+    EmailEvent,
+    EmailTemplate,
+    EventKind,
+    Suppression,
+    SuppressionReason,
+)
 from forgecrm.emails.services import record_bounce, suppressed_addresses
 from tests.emails.factories import EmailFactory, contact_with_address
 
@@ -103,3 +110,20 @@ def test_the_unsubscribe_url_variable_is_the_emails_own_link(api, committed):
     assert not email.links.exists()
     HttpClient().post(f"/u/{email.tracking_token}/")
     assert suppressed_addresses(["rahim@acme.example"]) == {"rahim@acme.example"}
+
+
+def test_ready_made_follow_ups_and_greetings_carry_a_working_unsubscribe_footer(member):
+    services.ensure_default_templates()
+    contact = contact_with_address("rahim@acme.example", first_name="Rahim")
+    with_footer = EmailTemplate.objects.filter(
+        name__in=["Friendly follow-up", "Season's greetings", "Greeting: Eid ul-Fitr"]
+    )
+    assert with_footer.count() == 3
+    for template in with_footer:
+        rendered = services.preview(template=template, contact=contact, actor=member)
+        link = tracking.unsubscribe_url(services.PREVIEW_TOKEN)
+        assert f'href="{link}"' in rendered.body_html and f"Unsubscribe ({link})" in (
+            rendered.body_text
+        )
+    proposal = EmailTemplate.objects.get(name="Project proposal")
+    assert "unsubscribe" not in proposal.body_html

@@ -3,6 +3,10 @@
 from forgecrm.emails.models import EmailType, TemplateCategory
 
 SIGNATURE = "<p>Best regards,<br>{{sender_name}}<br>{{sender_company}}</p>"
+# For mail a person did not ask for (follow-ups, greetings); not for proposals or invoices.
+UNSUBSCRIBE_FOOTER = (
+    '<p><small>Rather not hear from us? <a href="{{unsubscribe_url}}">Unsubscribe</a>.</small></p>'
+)
 
 
 # The greetings the calendar prepares for each occasion (see events.greetings), by name.
@@ -21,7 +25,7 @@ def _greeting(name: str, subject: str, *paragraphs: str) -> dict[str, str]:
     return {
         "name": name,
         "subject": subject,
-        "body_html": "".join(f"<p>{p}</p>" for p in paragraphs) + SIGNATURE,
+        "body_html": "".join(f"<p>{p}</p>" for p in paragraphs) + SIGNATURE + UNSUBSCRIBE_FOOTER,
         "template_type": EmailType.GREETING,
         "category": TemplateCategory.GREETINGS,
     }
@@ -141,7 +145,7 @@ def default_templates() -> list[dict[str, str]]:
                 "<p>Hi {{contact_first_name}},</p>"
                 "<p>I wanted to follow up on my last email to see whether you had a chance "
                 "to look at it. Is there anything I can clarify, or anyone else at "
-                "{{client_name}} I should talk to?</p>" + SIGNATURE
+                "{{client_name}} I should talk to?</p>" + SIGNATURE + UNSUBSCRIBE_FOOTER
             ),
             "template_type": EmailType.FOLLOW_UP,
             "category": TemplateCategory.FOLLOW_UPS,
@@ -153,7 +157,9 @@ def default_templates() -> list[dict[str, str]]:
                 "<p>Dear {{contact_name}},</p>"
                 "<p>On behalf of everyone at {{sender_company}}, warm wishes to you and the "
                 "whole team at {{client_name}}. Thank you for your trust this year; we look "
-                "forward to building great things together in the year ahead.</p>" + SIGNATURE
+                "forward to building great things together in the year ahead.</p>"
+                + SIGNATURE
+                + UNSUBSCRIBE_FOOTER
             ),
             "template_type": EmailType.GREETING,
             "category": TemplateCategory.GREETINGS,
