@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "forgecrm.timeline",
     "forgecrm.reports",
     "forgecrm.notifications",
+    "forgecrm.mailbox",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +151,14 @@ EMAIL_RATE_LIMIT_PER_HOUR = env.int("EMAIL_RATE_LIMIT_PER_HOUR", default=300)
 # Temporary SMTP failures are retried after 1, 2, 4 ... minutes, this many attempts in all.
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=6)
 EMAIL_ATTACHMENTS_MAX_BYTES = env.int("EMAIL_ATTACHMENTS_MAX_MB", default=10) * 1024 * 1024
+# Incoming mail: the IMAP mailbox the reader polls (imaps://user:password@host:993; imap://
+# for plain connections). Without IMAP_URL nothing is read.
+IMAP_URL = env.str("IMAP_URL", default="")
+# Folders read besides INBOX and the Sent folder (comma list).
+IMAP_FOLDERS = [f.strip() for f in env.list("IMAP_FOLDERS", default=[]) if f.strip()]
+# The folder of mail sent from a mail app; empty: the one flagged \Sent, else "Sent".
+IMAP_SENT_FOLDER = env.str("IMAP_SENT_FOLDER", default="")
+IMAP_POLL_MINUTES = env.int("IMAP_POLL_MINUTES", default=5)
 # An address is suppressed (no more sends) at this many soft bounces; one hard bounce is enough.
 SOFT_BOUNCE_LIMIT = env.int("SOFT_BOUNCE_LIMIT", default=3)
 # The JSON API carries attachments base64-encoded (4/3 of their size) in the request body.
