@@ -47,6 +47,14 @@ def test_the_client_page_shows_an_undeliverable_address_and_clear_works(page, ar
     expect(card).to_contain_text("Bounced permanently on 12 Nov 2026: 550 5.1.1")
     shoot(page, artifacts, "client-page")
 
+    # The composer's recipient picker says so too (the contact is typed in "Cc").
+    page.goto(f"/admin/crm/emails/compose?client={contact.client_id}")
+    page.locator(".ts-wrapper").nth(1).locator("input").fill("farhana")
+    option = page.locator(".ts-dropdown .option", has_text="Farhana")
+    expect(option).to_contain_text("Not deliverable")
+    expect(option).to_contain_text("bounced permanently on 12 Nov 2026")
+    page.go_back()
+
     card.get_by_role("button", name="Clear farhana@meghna.example").click()
 
     expect(page.get_by_role("alert").or_(page.locator(".alert"))).to_contain_text(

@@ -278,6 +278,7 @@ def test_the_contact_search_finds_contacts_with_an_address(member_client):
             "text": contact.full_name,
             "email": "farhana@meghna.example",
             "client": contact.client.name,
+            "suppressed": "",
         }
     ]
 

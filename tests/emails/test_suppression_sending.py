@@ -81,3 +81,9 @@ def test_a_batch_skips_suppressed_contacts_and_reports_them(gone, member):
 
     only_gone = services.emails_send_each(contacts=[gone], draft=draft, actor=member)
     assert list(only_gone) == [] and len(only_gone.skipped) == 1
+
+
+def test_the_composers_contact_search_says_which_addresses_are_refused(member_client, gone):
+    response = member_client.get(reverse("emails:contact_search"), {"q": "gone"})
+    [result] = response.json()["results"]
+    assert result["suppressed"] == "bounced permanently on 12 Nov 2026: 550 5.1.1 user unknown"

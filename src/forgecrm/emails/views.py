@@ -417,7 +417,8 @@ def attachment_response(attachment: EmailAttachment) -> FileResponse:
 @login_required
 @permission_required("clients.view_contactperson", raise_exception=True)
 def contact_search(request: HttpRequest) -> JsonResponse:
-    """Contacts with an e-mail address matching `q` (name or address), for tom-select."""
+    """Contacts with an e-mail address matching `q` (name or address), for tom-select;
+    `suppressed` says why mail to the address is refused (bounced, unsubscribed), if it is."""
     term = request.GET.get("q", "").strip()[:100]
     client_id = request.GET.get("client", "")
     client = int(client_id) if client_id.isdigit() else None
@@ -439,6 +440,10 @@ def contact_search(request: HttpRequest) -> JsonResponse:
         )
         if len(results) == 20:
             break
+    suppressed = queries.active_suppressions(result["email"] for result in results)
+    for result in results:
+        found = suppressed.get(result["email"].lower())
+        result["suppressed"] = found.why() if found else ""
     return JsonResponse({"results": results})
 
 

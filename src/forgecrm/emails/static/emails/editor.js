@@ -145,7 +145,9 @@
         render: {
           option: function (item) {
             return "<div><div>" + escapeHtml(item.text) + "</div>" +
-              (item.email ? "<small>" + escapeHtml(item.email) + (item.client ? " · " + escapeHtml(item.client) : "") + "</small>" : "") + "</div>";
+              (item.email ? "<small>" + escapeHtml(item.email) + (item.client ? " · " + escapeHtml(item.client) : "") + "</small>" : "") +
+              (item.suppressed ? "<div><span class=\"badge text-bg-danger\">Not deliverable</span> <small class=\"text-body-secondary\">" + escapeHtml(item.suppressed) + "</small></div>" : "") +
+              "</div>";
           },
           item: function (item) {
             return "<div title=\"" + escapeHtml(item.email || item.text) + "\">" + escapeHtml(item.text) + "</div>";
