@@ -1,12 +1,16 @@
 """Bounces mark the email and, once permanent or repeated, keep the address out of sends."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from forgecrm.clients.models import Client
+from forgecrm.emails import services
 from forgecrm.emails.models import Email, EmailEvent, EmailStatus, EventKind, Suppression
 from forgecrm.emails.services import record_bounce, suppressed_addresses
-from tests.emails.factories import EmailFactory
+from forgecrm.events import greetings
+from forgecrm.events.models import Greeting, GreetingStatus
+from tests.emails.factories import EmailFactory, contact_with_address
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +108,34 @@ def test_suppressed_addresses_ignores_blanks_and_reads_large_lists_in_chunks():
     record_bounce(address="gone@acme.example", permanent=True, email=None, at=AT, detail="550")
     many = [f"person{n}@acme.example" for n in range(1200)] + ["", "  ", " GONE@acme.example "]
     assert suppressed_addresses(many) == {"gone@acme.example"}
+
+
+def test_the_weekly_cleanup_forgets_soft_bounces_that_stopped_but_keeps_suppressions(settings):
+    settings.SOFT_BOUNCE_LIMIT = 2
+    record_bounce(address="once@acme.example", permanent=False, email=None, at=AT, detail="452")
+    record_bounce(address="gone@acme.example", permanent=True, email=None, at=AT, detail="550")
+    services.forget_stale_soft_bounces(now=AT + timedelta(days=29))
+    assert Suppression.objects.filter(cleared_at__isnull=True).count() == 2
+
+    assert services.forget_stale_soft_bounces(now=AT + timedelta(days=31)) == 1
+
+    later = AT + timedelta(days=40)
+    record_bounce(address="once@acme.example", permanent=False, email=None, at=later, detail="452")
+    assert suppressed_addresses(["once@acme.example", "gone@acme.example"]) == {"gone@acme.example"}
+
+
+def test_an_approved_greeting_to_a_suppressed_contact_is_not_sent_and_says_why():
+    contact = contact_with_address("gone@acme.example", client__status="active")
+    Client.objects.filter(pk=contact.client_id).update(primary_contact=contact)
+    record_bounce(
+        address="gone@acme.example", permanent=True, email=None, at=AT, detail="550 5.1.1"
+    )
+    greetings.prepare(today=date(2026, 12, 20), days=7)
+    greetings.approve(greetings=Greeting.objects.all(), actor=None)
+
+    greetings.send_due(now=datetime(2026, 12, 25, 15, tzinfo=UTC))
+
+    assert Email.objects.count() == 0
+    greeting = Greeting.objects.get(contact=contact)
+    assert greeting.status == GreetingStatus.FAILED
+    assert greeting.last_error.startswith("gone@acme.example bounced permanently on 12 Nov 2026")

@@ -9,7 +9,7 @@ import re
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
 
@@ -767,6 +767,21 @@ def _count_bounce(
         row.last_event_at, row.detail = at, detail
         row.email = email or row.email
     row.save()
+
+
+# Soft bounces older than this no longer count toward SOFT_BOUNCE_LIMIT.
+SOFT_BOUNCE_MEMORY = timedelta(days=30)
+
+
+def forget_stale_soft_bounces(*, now: datetime) -> int:
+    """The weekly bounce cleanup: soft-bounce counts with no bounce for SOFT_BOUNCE_MEMORY
+    are closed (kept as history), so old temporary failures never add up to a
+    suppression. Suppressed addresses stay until a person clears them. Returns how many."""
+    return Suppression.objects.filter(
+        cleared_at__isnull=True,
+        suppressed_at__isnull=True,
+        last_event_at__lt=now - SOFT_BOUNCE_MEMORY,
+    ).update(cleared_at=now, updated_at=now)
 
 
 @transaction.atomic
