@@ -32,6 +32,7 @@ def page(email: Email) -> str:
 
 
 def test_opening_the_link_only_asks_and_changes_nothing(email):
+    assert HttpClient().head(page(email)).status_code == 200  # link scanners
     response = HttpClient().get(page(email))
     assert response.status_code == 200
     html = response.content.decode()

@@ -103,7 +103,7 @@ def tracking_click(request: HttpRequest, token: str, link_token: str) -> HttpRes
 
 
 @csrf_exempt  # RFC 8058: mail apps POST here with no cookie; the token is the secret
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """The recipient's unsubscribe page: GET only asks (link scanners fetch it), POST does it.
