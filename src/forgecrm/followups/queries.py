@@ -3,9 +3,11 @@
 "Overdue" is never stored: an open follow-up is overdue when its due time has passed.
 """
 
+import heapq
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from itertools import islice
 
 from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
@@ -16,6 +18,9 @@ from forgecrm.followups.models import FollowUpStatus, FollowUpTask
 
 OPEN = (FollowUpStatus.PENDING, FollowUpStatus.IN_PROGRESS)
 UPCOMING_DAYS = 7
+# Rows shown per section (each section says how many more there are): rendering rows is
+# most of the page's time, 100 per section took it over 100 ms.
+SECTION_LIMIT = 25
 
 
 @dataclass(frozen=True)
@@ -78,12 +83,12 @@ def dashboard(
     *,
     user: User | None,
     now: datetime | None = None,
-    limit: int = 100,
+    limit: int = SECTION_LIMIT,
 ) -> Dashboard:
     """Open follow-ups: overdue, due (later) today in the user's time zone, next 7 days.
 
-    The first `limit` of each section plus each section's count: four queries whatever the
-    number of follow-ups (a long overdue list never hides today's).
+    The first `limit` of each section plus each section's count: ten queries at most
+    whatever the number of follow-ups (a long overdue list never hides today's).
     """
     now = now or timezone.now()
     _, tomorrow = day_bounds(now, user_zone(user))
@@ -106,10 +111,28 @@ def dashboard(
         **{name: Count("pk", filter=condition) for name, condition in ranges.items()}
     )
     sections = {
-        name: list(open_rows.filter(condition)[:limit]) if counts[name] else []
+        name: _section_rows(open_rows, condition, limit) if counts[name] else []
         for name, condition in ranges.items()
     }
     return Dashboard(**sections, counts=counts)
+
+
+def _section_rows(
+    open_rows: QuerySet[FollowUpTask], condition: Q, limit: int
+) -> list[FollowUpTask]:
+    """The first `limit` follow-ups of a section, soonest due first.
+
+    The ids are read per open status and merged: each is then one ordered range of the
+    (status, due_at) index read no further than `limit`, where `status IN (...)` makes the
+    database join and sort the whole section (22,000 rows in a long overdue list) first.
+    """
+    per_status = [
+        open_rows.filter(condition, status=status).values_list("due_at", "pk")[:limit]
+        for status in OPEN
+    ]
+    ids = [pk for _, pk in islice(heapq.merge(*per_status), limit)]
+    rows = {row.pk: row for row in with_details(FollowUpTask.objects.filter(pk__in=ids))}
+    return [rows[pk] for pk in ids]
 
 
 def next_for(user: User, *, limit: int = 5) -> list[FollowUpTask]:
