@@ -1,5 +1,7 @@
 """Emails (every one a row before it is sent), their recipients, attachments and templates."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -157,6 +159,13 @@ class Email(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.subject or self.message_id
+
+    @property
+    def response_time(self) -> timedelta | None:
+        """How long the first reply took (from sending to the reply), once there is one."""
+        if self.replied_at is None or self.sent_at is None:
+            return None
+        return self.replied_at - self.sent_at
 
 
 class RecipientKind(models.TextChoices):

@@ -48,6 +48,11 @@ class MailboxRun(models.Model):
     messages_failed = models.PositiveIntegerField(default=0)
     ok = models.BooleanField(null=True, blank=True, help_text="Empty while the run is going.")
     error = models.TextField(blank=True, help_text="Why the run failed, when it did.")
+    # "running" while the run goes, empty after: unique, so two runs can never go at once.
+    lock = models.CharField(max_length=7, null=True, blank=True, unique=True, editable=False)
+    heartbeat_at = models.DateTimeField(
+        default=timezone.now, help_text="Last sign of life; a silent running run is taken over."
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -88,6 +93,12 @@ class MailboxMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True, help_text="The Date header.")
     received_at = models.DateTimeField(default=timezone.now)
     size = models.PositiveBigIntegerField(default=0, help_text="The raw message's size in bytes.")
+    digest = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="SHA-256 of the bytes read: finds it again after a "
+        "UIDVALIDITY change when it has no Message-ID.",
+    )
     kind = models.CharField(max_length=12, choices=MessageKind.choices)
     status = models.CharField(max_length=9, choices=MessageStatus.choices)
     email = models.ForeignKey(
