@@ -158,7 +158,11 @@ IMAP_URL = env.str("IMAP_URL", default="")
 IMAP_FOLDERS = [f.strip() for f in env.list("IMAP_FOLDERS", default=[]) if f.strip()]
 # The folder of mail sent from a mail app; empty: the one flagged \Sent, else "Sent".
 IMAP_SENT_FOLDER = env.str("IMAP_SENT_FOLDER", default="")
+if IMAP_URL and not IMAP_URL.startswith(("imap://", "imaps://")):
+    raise ImproperlyConfigured("IMAP_URL must start with imaps:// (or imap:// unencrypted)")
 IMAP_POLL_MINUTES = env.int("IMAP_POLL_MINUTES", default=5)
+if not 1 <= IMAP_POLL_MINUTES <= 59:
+    raise ImproperlyConfigured(f"IMAP_POLL_MINUTES={IMAP_POLL_MINUTES} must be 1 to 59")
 # An address is suppressed (no more sends) at this many soft bounces; one hard bounce is enough.
 SOFT_BOUNCE_LIMIT = env.int("SOFT_BOUNCE_LIMIT", default=3)
 # The JSON API carries attachments base64-encoded (4/3 of their size) in the request body.

@@ -470,3 +470,26 @@ def test_the_emails_page_shows_when_and_how_fast_it_was_answered(imap, proposal,
 
     assert '<dd class="col-6" id="response-time">1\xa0day, 7\xa0hours</dd>' in page
     assert "19 Nov 2026" in page  # the read receipt's date
+
+
+def test_our_own_mail_and_copies_in_other_folders_are_recognised(imap, proposal, settings):
+    settings.IMAP_FOLDERS = ["Clients"]
+    own_copy = (
+        f"From: hello@pixelforgebd.com\r\nTo: rahim@dhakatextiles.com.bd\r\n"
+        f"Bcc: hello@pixelforgebd.com\r\nSubject: Website redesign proposal\r\n"
+        f"Message-ID: {PROPOSAL_ID}\r\n\r\nDear Rahim\r\n"
+    ).encode()
+    imap.append(own_copy, "reply_gmail.eml")
+    imap.append("reply_gmail.eml", folder="Clients")
+
+    read_mailbox(trigger="manual")
+
+    assert Email.objects.filter(direction=Direction.INBOUND).count() == 1
+    assert Communication.objects.count() == 1
+    rows = MailboxMessage.objects.order_by("folder__name", "uid")
+    assert [(r.folder.name, r.kind, r.status) for r in rows] == [
+        ("Clients", MessageKind.REPLY, MessageStatus.DONE),
+        ("INBOX", MessageKind.SENT, MessageStatus.DONE),
+        ("INBOX", MessageKind.REPLY, MessageStatus.DONE),
+    ]
+    assert proposal.events.filter(kind=EventKind.REPLIED).count() == 1

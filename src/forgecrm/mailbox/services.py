@@ -350,6 +350,9 @@ def _thread_email(message_ids: list[str]) -> Email | None:
 
 
 def _inbound(row: MailboxMessage, parsed: Parsed) -> MailboxMessage:
+    known = _email_with_id(parsed.message_id)
+    if known is not None:  # a copy of our own mail, or read before in another folder
+        return _already_known(row, known)
     original = _thread_email(parsed.thread_ids)
     sender = known_sender(parsed.from_address)
     if parsed.auto_reply:
@@ -382,6 +385,15 @@ def _inbound(row: MailboxMessage, parsed: Parsed) -> MailboxMessage:
     )
 
 
+def _already_known(row: MailboxMessage, email: Email) -> MailboxMessage:
+    earlier = MailboxMessage.objects.filter(email=email).exclude(kind=MessageKind.FAILED).first()
+    if earlier is not None:
+        kind = earlier.kind
+    else:
+        kind = MessageKind.SENT if email.direction == Direction.OUTBOUND else MessageKind.CONTACT
+    return _save(row, kind=kind, status=MessageStatus.DONE, email=email, client_id=email.client_id)
+
+
 def _store_inbound(
     row: MailboxMessage,
     parsed: Parsed,
@@ -391,9 +403,6 @@ def _store_inbound(
     auto_reply: bool = False,
 ) -> Email:
     """The inbound Email of this message, on its thread's (or sender's) client and timeline."""
-    existing = _email_with_id(parsed.message_id)
-    if existing is not None:  # the same message in another folder, read before
-        return existing
     if original is not None and original.client_id:  # the thread's client, whoever answers
         client, contact = original.client, original.contact
         if sender is not None and sender.client.pk == original.client_id and sender.contact:
