@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -493,3 +494,21 @@ def test_our_own_mail_and_copies_in_other_folders_are_recognised(imap, proposal,
         ("INBOX", MessageKind.REPLY, MessageStatus.DONE),
     ]
     assert proposal.events.filter(kind=EventKind.REPLIED).count() == 1
+
+
+def test_a_database_outage_stops_the_run_instead_of_failing_the_message(imap, monkeypatch):
+    contact_with_address("nusrat@meghnafoods.com.bd")
+    imap.append("bengali_subject.eml")
+    real_handle = services.handle_message
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "handle_message", locked)
+    run = read_mailbox(trigger="schedule")
+    monkeypatch.setattr(services, "handle_message", real_handle)
+
+    assert run.ok is False and "database is locked" in run.error
+    assert not MailboxMessage.objects.exists()
+    assert read_mailbox(trigger="schedule").messages_read == 1
+    assert MailboxMessage.objects.get().kind == MessageKind.CONTACT

@@ -15,7 +15,7 @@ from email.utils import make_msgid
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -179,13 +179,19 @@ def _read_folder(
 def _record(
     *, folder: MailboxFolder, uid: int, fetched: imap.Fetched, run: MailboxRun, renumbered: bool
 ) -> None:
-    """Handle one message in its own transaction; a failure is recorded, never raised."""
+    """Handle one message in its own transaction; a failure is recorded, never raised.
+
+    Except when the database itself is failing (locked, gone): that is no fault of the
+    message, so the run stops and the message is read again next time.
+    """
     try:
         with transaction.atomic():
             row = handle_message(
                 folder=folder, uid=uid, raw=fetched.raw, size=fetched.size, run=run,
                 renumbered=renumbered, body_skipped=fetched.body_skipped,
             )  # fmt: skip
+    except (OperationalError, InterfaceError):
+        raise
     except Exception as error:
         log.exception("Mailbox message %s UID %s could not be handled", folder.name, uid)
         failure = {
