@@ -135,7 +135,11 @@ def test_the_not_contacted_list_and_the_dashboard_widget(member_client, member):
     assert "Quiet Gold Ltd" in html and "Chatty Gold Ltd" not in html
     assert html.count('data-testid="silent-client"') == 1
     dashboard = member_client.get("/admin/crm/").content.decode()
-    assert "Not contacted for too long" in dashboard and "Quiet Gold Ltd" in dashboard
+    assert "Not contacted for too long" in dashboard
+    assert 'hx-get="/admin/crm/notifications/not-contacted/widget/"' in dashboard
+    widget = member_client.get("/admin/crm/notifications/not-contacted/widget/", **HTMX)
+    assert "Quiet Gold Ltd" in widget.content.decode() and "Chatty" not in widget.content.decode()
+    assert ">1</span> active client waiting" in widget.content.decode()
     mine = member_client.get("/admin/crm/notifications/not-contacted/", {"mine": "on"})
     assert "Quiet Gold Ltd" in mine.content.decode()
 

@@ -13,5 +13,6 @@ urlpatterns = [
     path("<int:pk>/open/", views.open_notification, name="open"),
     path("<int:pk>/read/", views.read, name="read"),
     path("not-contacted/", views.not_contacted, name="not-contacted"),
+    path("not-contacted/widget/", views.not_contacted_widget, name="not-contacted-widget"),
     path("settings/", views.settings_page, name="settings"),
 ]

@@ -20,6 +20,7 @@ from forgecrm.notifications.models import Notification
 
 VIEW, CHANGE = "notifications.view_notification", "notifications.change_notification"
 PER_PAGE = 25
+WIDGET_ROWS = 5
 
 
 def _own(request: HttpRequest, pk: int) -> Notification:
@@ -151,6 +152,19 @@ def not_contacted(request: HttpRequest) -> HttpResponse:
             "cadences": queries.cadence_days(),
             "can_edit": request.user.has_perm("notifications.edit_cadence"),
         },
+    )
+
+
+@login_required
+@permission_required("clients.view_client", raise_exception=True)
+@require_safe
+def not_contacted_widget(request: HttpRequest) -> HttpResponse:
+    """The dashboard card's content: how many, and the longest silent few."""
+    rows = queries.silent_clients()
+    return render(
+        request,
+        "notifications/_not_contacted_items.html",
+        {"clients": list(rows[:WIDGET_ROWS]), "total": rows.count()},
     )
 
 

@@ -18,11 +18,8 @@ def notification_bell(context: template.Context) -> dict:
 
 
 @register.inclusion_tag("notifications/_not_contacted.html", takes_context=True)
-def not_contacted_clients(context: template.Context, limit: int = 5) -> dict:
-    """Active clients silent for longer than their tier allows: how many, and the longest
-    silent few."""
-    user = context["request"].user
-    if not user.has_perm("clients.view_client"):
-        return {"allowed": False}
-    rows = queries.silent_clients()
-    return {"allowed": True, "clients": list(rows[:limit]), "total": rows.count()}
+def not_contacted_clients(context: template.Context) -> dict:
+    """Active clients silent for longer than their tier allows. The card's content loads
+    after the page (htmx): at 100,000 clients the query is too slow for the dashboard to
+    wait for it."""
+    return {"allowed": context["request"].user.has_perm("clients.view_client")}
