@@ -102,3 +102,41 @@ def test_a_desktop_alert_for_a_new_overdue_follow_up(page, live_server, member):
     other.wait_for_timeout(300)
     assert other.evaluate("window.__alerts") == []
     assert page.problems == []
+
+
+def test_not_contacted_clients_and_their_cadence_on_a_phone(
+    page, live_server, crm_admin, artifacts
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import ClientFactory
+    from tests.timeline.factories import CommunicationFactory
+
+    quiet = ClientFactory(name="Padma Textiles Limited", tier="gold", owner=crm_admin)
+    type(quiet).all_objects.filter(pk=quiet.pk).update(
+        created_at=timezone.now() - timedelta(days=300)
+    )
+    CommunicationFactory(client=quiet, occurred_at=timezone.now() - timedelta(days=18))
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in_with_session(page, live_server, crm_admin)
+    page.goto("/admin/crm/")
+    page.get_by_test_id("not-contacted-widget").wait_for()
+    assert "Padma Textiles" not in page.get_by_test_id("not-contacted-widget").inner_text()
+
+    page.goto("/admin/crm/notifications/settings/")
+    page.get_by_label("Gold").fill("15")
+    page.screenshot(path=str(artifacts / "notifications-settings-phone.png"), full_page=True)
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Contact cadences saved.").wait_for()
+
+    page.goto("/admin/crm/notifications/not-contacted/")
+    page.get_by_test_id("silent-client").filter(has_text="Padma Textiles Limited").wait_for()
+    page.screenshot(path=str(artifacts / "notifications-not-contacted-phone.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.goto("/admin/crm/")
+    page.get_by_test_id("not-contacted-widget").get_by_text("Padma Textiles Limited").wait_for()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(artifacts / "notifications-dashboard.png"), full_page=True)
+    assert page.problems == []
