@@ -124,3 +124,11 @@ def test_garbage_becomes_a_ledger_row_never_an_exception(raw):
     assert row.pk and row.kind in MessageKind.values and row.status in MessageStatus.values
     if row.status == MessageStatus.FAILED:
         assert row.error
+
+
+def test_a_person_writing_about_a_vacation_is_not_an_auto_reply():
+    raw = (
+        b"From: rahim@dhakatextiles.com.bd\r\nSubject: Re: Vacation plans and the launch date\r\n"
+        b"In-Reply-To: <proposal.20261118@pixelforgebd.com>\r\n\r\nLet's launch after Eid.\r\n"
+    )
+    assert not parse(raw).auto_reply

@@ -30,9 +30,11 @@ logging.getLogger("flufl.bounce").setLevel(logging.WARNING)  # it logs every det
 MAX_BODY_CHARS = 100_000
 MESSAGE_ID = re.compile(r"<[^<>\s]{1,990}>")
 EMBEDDED_MESSAGE_ID = re.compile(rb"^Message-ID:[ \t]*(<[^<>\s]{1,990}>)", re.I | re.M)
+# Subjects auto-responders write (a person's "Re: vacation plans" is not one of them).
 AUTO_REPLY_SUBJECT = re.compile(
-    r"\b(out of (the )?office|automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|"
-    r"vacation|on leave|away from (the )?office|abwesenheit)\b",
+    r"^\s*(automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|out of (the )?office|"
+    r"ooo\b|on vacation|vacation (reply|notice|auto)|away from (the )?office|"
+    r"abwesenheitsnotiz|r[ée]ponse automatique|respuesta autom[áa]tica)",
     re.I,
 )
 BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mail delivery)", re.I)
@@ -85,6 +87,7 @@ class Parsed:
     auto_reply: bool = False
     bounce: Bounce | None = None
     receipt: Receipt | None = None
+    delivery_report: bool = False
     defects: list[str] = field(default_factory=list)
 
     @property
@@ -116,6 +119,7 @@ def parse(raw: bytes) -> Parsed:
         parsed.from_name, parsed.from_address = senders[0]
     parsed.body_text, parsed.body_html = _bodies(message)
     parsed.receipt = _receipt(message)
+    parsed.delivery_report = _report_type(message) == "delivery-status"
     if parsed.receipt is None:
         parsed.bounce = _bounce(message, raw, parsed)
     parsed.auto_reply = (

@@ -267,6 +267,13 @@ def handle_message(
         return _sent_from_mail_app(row, parsed)
     if parsed.bounce is not None:
         return _bounce(row, parsed)
+    if parsed.delivery_report:  # "delivered", "relayed" or "expanded": nothing failed
+        return _save(
+            row,
+            kind=MessageKind.BOUNCE,
+            status=MessageStatus.IGNORED,
+            error="A delivery report without a failed recipient.",
+        )
     if parsed.receipt is not None:
         return _read_receipt(row, parsed)
     return _inbound(row, parsed)
@@ -569,6 +576,15 @@ def _read_receipt(row: MailboxMessage, parsed: Parsed) -> MailboxMessage:
             kind=MessageKind.READ_RECEIPT,
             status=MessageStatus.IGNORED,
             error=f"Names a message the CRM did not send: {parsed.receipt.original_message_id}",
+        )
+    if "displayed" not in parsed.receipt.disposition.lower():  # deleted or processed unread
+        return _save(
+            row,
+            kind=MessageKind.READ_RECEIPT,
+            status=MessageStatus.IGNORED,
+            email=original,
+            client_id=original.client_id,
+            error=f"Not read: {parsed.receipt.disposition}",
         )
     at = _when(parsed, row)
     if Email.objects.filter(pk=original.pk, read_at__isnull=True).update(read_at=at):
