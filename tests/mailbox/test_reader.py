@@ -512,3 +512,22 @@ def test_a_database_outage_stops_the_run_instead_of_failing_the_message(imap, mo
     assert not MailboxMessage.objects.exists()
     assert read_mailbox(trigger="schedule").messages_read == 1
     assert MailboxMessage.objects.get().kind == MessageKind.CONTACT
+
+
+def test_a_reply_from_someone_else_at_the_client_stays_on_the_thread(imap, proposal):
+    raw = (
+        (FIXTURES / "reply_gmail.eml")
+        .read_bytes()
+        .replace(
+            b"Rahim Uddin <rahim@dhakatextiles.com.bd>", b"Accounts <accounts@dhakatextiles.com.bd>"
+        )
+    )
+    imap.append(raw)
+
+    read_mailbox(trigger="manual")
+
+    reply = Email.objects.get(direction=Direction.INBOUND)
+    assert (reply.client, reply.contact) == (proposal.client, None)
+    assert reply.from_email == "Accounts <accounts@dhakatextiles.com.bd>"
+    proposal.refresh_from_db()
+    assert proposal.replied_at is not None

@@ -417,9 +417,9 @@ def _store_inbound(
 ) -> Email:
     """The inbound Email of this message, on its thread's (or sender's) client and timeline."""
     if original is not None and original.client_id:  # the thread's client, whoever answers
-        client, contact = original.client, original.contact
-        if sender is not None and sender.client.pk == original.client_id and sender.contact:
-            contact = sender.contact
+        client = original.client
+        same_client = sender is not None and sender.client.pk == original.client_id
+        contact = sender.contact if sender is not None and same_client else None
     else:
         client = sender.client if sender else None
         contact = sender.contact if sender else None
