@@ -209,6 +209,7 @@ STATICFILES_DIRS = [
     ("vendor/tom-select", NODE_MODULES / "tom-select" / "dist"),
     ("vendor/fullcalendar", NODE_MODULES / "fullcalendar"),
     ("vendor/quill", NODE_MODULES / "quill" / "dist"),
+    ("vendor/chart.js", NODE_MODULES / "chart.js" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -373,7 +373,8 @@ def _measures() -> dict[str, Count]:
     }
 
 
-def _with_rates(row: dict[str, Any]) -> dict[str, Any]:
+def with_rates(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of counts with its open, click, reply and bounce rates (percent of sent)."""
     return {
         **row,
         "open_rate": _rate(row["opened"], row["sent"]),
@@ -384,7 +385,7 @@ def _with_rates(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _counts(queryset: QuerySet[Email], *group: str) -> list[dict[str, Any]]:
-    return [_with_rates(row) for row in queryset.values(*group).annotate(**_measures())]
+    return [with_rates(row) for row in queryset.values(*group).annotate(**_measures())]
 
 
 def _best(rows: list[dict[str, Any]], key: str, min_sent: int) -> Any:
@@ -394,6 +395,36 @@ def _best(rows: list[dict[str, Any]], key: str, min_sent: int) -> Any:
         return None
     best = max(candidates, key=lambda row: (row["open_rate"], row["sent"], -row[key]))
     return best[key]
+
+
+def sent_emails(
+    *, zone: zoneinfo.ZoneInfo, date_from: date | None = None, date_to: date | None = None
+) -> QuerySet[Email]:
+    """Outbound emails a mail server accepted, sent between two days (whole days in `zone`).
+
+    Outbox mail was never delivered, so it is not counted.
+    """
+    sent = Email.objects.filter(
+        direction=Direction.OUTBOUND,
+        sent_at__isnull=False,
+        status__in=[EmailStatus.SENT, EmailStatus.BOUNCED],
+    )
+    if date_from:
+        sent = sent.filter(sent_at__gte=_day_start(date_from, zone))
+    if date_to:
+        sent = sent.filter(sent_at__lt=_day_end(date_to, zone))
+    return sent
+
+
+def client_counts(sent: QuerySet[Email]) -> QuerySet[Email, Any]:
+    """Counts per client of `sent`, most emails first (rows for `with_rates`); slice or
+    paginate it, the database does the sorting."""
+    return (
+        sent.filter(client__isnull=False)
+        .values("client_id", client_name=F("client__name"))
+        .annotate(**_measures())
+        .order_by(F("sent").desc(), F("client_name"), "client_id")
+    )
 
 
 def email_analytics(
@@ -411,28 +442,18 @@ def email_analytics(
     "Opened" is a person opening it: opens by mail proxies and prefetchers are excluded,
     and a person's click counts as an open (their mail app may block images). The best
     hour and weekday (in `zone`) are those with the best open rate among those with at
-    least `min_sent` emails.
+    least `min_sent` emails. `top_clients=0` leaves the clients out (a page lists them
+    page by page with `client_counts`).
     """
-    sent = Email.objects.filter(
-        direction=Direction.OUTBOUND,
-        sent_at__isnull=False,
-        status__in=[EmailStatus.SENT, EmailStatus.BOUNCED],
-    )
-    if date_from:
-        sent = sent.filter(sent_at__gte=_day_start(date_from, zone))
-    if date_to:
-        sent = sent.filter(sent_at__lt=_day_end(date_to, zone))
+    sent = sent_emails(zone=zone, date_from=date_from, date_to=date_to)
     labels = dict(EmailType.choices)
     by_type = [
         {**row, "label": labels.get(row["email_type"], row["email_type"])}
         for row in _counts(sent.order_by(), "email_type")
     ]
-    by_client = _counts(
-        sent.filter(client__isnull=False).annotate(client_name=F("client__name")).order_by(),
-        "client_id",
-        "client_name",
+    by_client = (
+        [with_rates(row) for row in client_counts(sent)[:top_clients]] if top_clients else []
     )
-    by_client.sort(key=lambda row: (-row["sent"], row["client_name"]))
     periods = _counts(
         sent.annotate(period=PERIODS[period]("sent_at", tzinfo=zone)).order_by(), "period"
     )
@@ -442,9 +463,9 @@ def email_analytics(
     )
     best_weekday = _best(weekdays, "weekday", min_sent)
     return {
-        "totals": _with_rates(sent.aggregate(**_measures())),
+        "totals": with_rates(sent.aggregate(**_measures())),
         "by_type": sorted(by_type, key=lambda row: -row["sent"]),
-        "by_client": by_client[:top_clients],
+        "by_client": by_client,
         "by_period": sorted(
             ({**row, "period": row["period"].date()} for row in periods),
             key=lambda row: row["period"],

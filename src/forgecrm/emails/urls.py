@@ -9,6 +9,7 @@ app_name = "emails"
 urlpatterns = [
     path("", views.email_list, name="list"),
     path("export.csv", views.email_export, name="export"),
+    path("analytics/", views.email_analytics, name="analytics"),
     path("compose", views.compose, name="compose"),
     path("compose/preview", views.compose_preview, name="compose_preview"),
     path("contacts.json", views.contact_search, name="contact_search"),

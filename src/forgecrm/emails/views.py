@@ -7,6 +7,7 @@ that very email.
 
 import csv
 from collections.abc import Iterator
+from datetime import date, timedelta
 from email.utils import parseaddr
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page
+from django.core.paginator import Page, Paginator
 from django.http import (
     FileResponse,
     Http404,
@@ -135,8 +136,10 @@ SERVICE_FIELDS = {"to", "cc", "bcc", "subject", "body_html", "attachments", "con
 SERVICE_FIELDS |= {"deal", "project", "send_at", "timezone", "template", "client"}
 
 
-def _paginate(request: HttpRequest, queryset: Any) -> Page:
-    page = IdFirstPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+def _paginate(
+    request: HttpRequest, queryset: Any, paginator: type[Paginator] = IdFirstPaginator
+) -> Page:
+    page = paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     page.elided_range = list(
         page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
     )
@@ -243,6 +246,100 @@ def email_list(request: HttpRequest) -> HttpResponse:
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+# ---- Analytics ---------------------------------------------------------------------------
+
+
+class AnalyticsFilterForm(forms.Form):
+    """The analytics page's GET parameters: a date range (days in the user's zone) and how
+    to group the periods; invalid values are ignored."""
+
+    period = forms.ChoiceField(
+        label="Group by",
+        required=False,
+        choices=[("day", "Day"), ("week", "Week"), ("month", "Month")],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    date_from = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+
+def _ranges(today: date) -> list[tuple[str, date, date]]:
+    """The quick ranges offered above the filters: this week, month and year so far."""
+    return [
+        ("This week", today - timedelta(days=today.weekday()), today),
+        ("This month", today.replace(day=1), today),
+        ("This year", today.replace(month=1, day=1), today),
+        ("Last 90 days", today - timedelta(days=89), today),
+    ]
+
+
+@require_safe
+@login_required
+@permission_required("emails.view_email", raise_exception=True)
+def email_analytics(request: HttpRequest) -> HttpResponse:
+    """Sent, open, click and reply rates by type, client and period, with the best sending
+    times, from the same queries as GET /api/admin/crm/emails/analytics."""
+    params = request.GET.copy()
+    params.setdefault("period", "week")
+    form = AnalyticsFilterForm(params)
+    form.is_valid()
+    data = {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
+    zone = queries.user_zone(request.user)
+    span = {"date_from": data.get("date_from"), "date_to": data.get("date_to")}
+    period = data.get("period") or "week"
+    result = queries.email_analytics(zone=zone, period=period, top_clients=0, **span)
+    # Rows grouped per client have no primary key to page by: plain LIMIT/OFFSET.
+    by_client = queries.client_counts(queries.sent_emails(zone=zone, **span))
+    clients = _paginate(request, by_client, paginator=Paginator)
+    clients.object_list = [queries.with_rates(row) for row in clients.object_list]
+    today = timezone.localtime(timezone.now(), zone).date()
+    context = {
+        "form": form,
+        "result": result,
+        "clients": clients,
+        "period": period,
+        "zone": zone,
+        "ranges": [
+            (label, start, end, span == {"date_from": start, "date_to": end})
+            for label, start, end in _ranges(today)
+        ],
+        "filtered": any(span.values()),
+        "chart_data": {
+            "periods": [
+                {"label": row["period"].isoformat(), "sent": row["sent"], "rate": row["open_rate"]}
+                for row in result["by_period"]
+            ],
+            "hours": [
+                {"label": f"{row['hour']:02d}:00", "rate": row["open_rate"]}
+                for row in result["by_hour"]
+            ],
+            "weekdays": [
+                {"label": row["name"], "rate": row["open_rate"]} for row in result["by_weekday"]
+            ],
+            "types": [
+                {"label": row["label"], "open": row["open_rate"], "reply": row["reply_rate"]}
+                for row in result["by_type"]
+            ],
+        },
+    }
+    return render(request, "emails/analytics.html", context)
 
 
 # ---- Suppressed addresses ----------------------------------------------------------------

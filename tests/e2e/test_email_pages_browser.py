@@ -1,0 +1,65 @@
+"""In a real browser: the email analytics page with its charts and figures, and an email's
+conversation (ours and theirs, in order)."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from forgecrm.accounts.roles import MANAGER
+from tests.e2e.signing_in import sign_in_with_session
+from tests.emails.factories import EmailFactory
+from tests.factories import ClientFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
+
+
+def real_problems(page) -> list[str]:
+    return [p for p in page.problems if not p.endswith("/favicon.ico")]
+
+
+def shoot(page, artifacts, name: str) -> None:
+    page.wait_for_timeout(300)
+    for width, suffix in ((1280, "desktop"), (390, "phone")):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(artifacts / f"emails-{name}-{suffix}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_the_analytics_page_shows_the_figures_and_draws_the_charts(page, live_server, artifacts):
+    from playwright.sync_api import expect
+
+    user = UserFactory(username="mahmud", role=MANAGER)
+    acme = ClientFactory(name="Acme Textiles")
+    for minute in range(4):
+        EmailFactory(
+            client=acme,
+            email_type="proposal",
+            sent_at=at(2, 4, minute),
+            first_opened_at=at(2, 6),
+            open_count=1,
+            replied_at=at(3, 4) if minute == 0 else None,
+        )
+    EmailFactory(email_type="invoice", sent_at=at(3, 9))
+
+    sign_in_with_session(page, live_server, user)
+    page.goto("/admin/crm/emails/")
+    page.get_by_role("link", name="Analytics").click()
+    expect(page.locator('[data-figure="sent"]')).to_have_text("5")
+    expect(page.locator('[data-figure="open_rate"]')).to_have_text("80.0%")
+    expect(page.locator('[data-figure="reply_rate"]')).to_have_text("20.0%")
+    expect(page.locator("#table-types")).to_contain_text("Proposal")
+    expect(page.locator("#table-clients")).to_contain_text("Acme Textiles")
+    # Chart.js drew on every canvas (a drawn chart sets the canvas's size).
+    for chart in ("periods", "types", "hours", "weekdays"):
+        canvas = page.locator(f"#chart-{chart}")
+        assert page.evaluate("(c) => Chart.getChart(c) !== undefined", canvas.element_handle())
+    shoot(page, artifacts, "analytics")
+
+    page.get_by_role("link", name="Last 90 days").click()
+    expect(page.get_by_role("link", name="Last 90 days")).to_have_attribute("aria-current", "true")
+    assert real_problems(page) == []
