@@ -1,1 +1,1 @@
-from tests.emails.conftest import committed  # noqa: F401  (runs on-commit hooks: the worker)
+from tests.emails.conftest import committed, smtp  # noqa: F401  (the worker's queue; a real SMTP peer)

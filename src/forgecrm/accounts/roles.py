@@ -31,7 +31,8 @@ ROLE_ACTIONS: dict[str, tuple[str, ...]] = {
     MEMBER: ("view", "add", "change"),
     VIEWER: ("view",),
 }
-# Admins also manage people, see the audit log and set how often clients must be contacted.
+# Admins also manage people, see the audit log, set how often clients must be contacted
+# and edit the automatic follow-up rules.
 ADMIN_EXTRA = (
     ("auth", "view_user"),
     ("auth", "add_user"),
@@ -39,6 +40,7 @@ ADMIN_EXTRA = (
     ("auth", "delete_user"),
     ("auditlog", "view_logentry"),
     ("notifications", "edit_cadence"),
+    ("followups", "edit_rules"),
 )
 
 

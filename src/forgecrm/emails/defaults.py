@@ -180,4 +180,79 @@ def default_templates() -> list[dict[str, str]]:
             "template_type": EmailType.OTHER,
             "category": TemplateCategory.ONBOARDING,
         },
+        *sequence_templates(),
+    ]
+
+
+# Used by the ready-made follow-up sequences (followups.defaults).
+ONBOARDING_GETTING_STARTED = "Onboarding: getting started"
+ONBOARDING_TWO_WEEKS = "Onboarding: two weeks in"
+PROJECT_THANK_YOU = "Project completed: thank you"
+PROJECT_CHECK_IN = "Project completed: checking in"
+UPSELL_IDEAS = "Upselling: what could come next"
+
+
+def _sequence_mail(name: str, subject: str, template_type: str, category: str, *paragraphs: str):
+    return {
+        "name": name,
+        "subject": subject,
+        "body_html": "<p>Dear {{contact_first_name}},</p>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + SIGNATURE
+        + UNSUBSCRIBE_FOOTER,
+        "template_type": template_type,
+        "category": category,
+    }
+
+
+def sequence_templates() -> list[dict[str, str]]:
+    return [
+        _sequence_mail(
+            ONBOARDING_GETTING_STARTED,
+            "Getting started with {{sender_company}}",
+            EmailType.OTHER,
+            TemplateCategory.ONBOARDING,
+            "A few days in, here is how to reach us: reply to this email for anything at all, "
+            "and your project team will answer within one working day.",
+            "If there is anyone else at {{client_name}} we should keep in the loop, just let "
+            "us know.",
+        ),
+        _sequence_mail(
+            ONBOARDING_TWO_WEEKS,
+            "Two weeks in — how are we doing, {{contact_first_name}}?",
+            EmailType.FOLLOW_UP,
+            TemplateCategory.ONBOARDING,
+            "We have been working with {{client_name}} for two weeks now. Is everything going "
+            "the way you expected? Anything we should do differently?",
+            "A two-line reply is plenty; we read every one.",
+        ),
+        _sequence_mail(
+            PROJECT_THANK_YOU,
+            "Thank you, {{contact_first_name}} — the project is complete",
+            EmailType.FOLLOW_UP,
+            TemplateCategory.FOLLOW_UPS,
+            "Thank you for working with us. It was a pleasure building this with the team at "
+            "{{client_name}}.",
+            "Over the next weeks we stay on hand for any questions or fixes: simply reply to "
+            "this email.",
+        ),
+        _sequence_mail(
+            PROJECT_CHECK_IN,
+            "Checking in after the launch",
+            EmailType.FOLLOW_UP,
+            TemplateCategory.FOLLOW_UPS,
+            "It has been a month since we wrapped up. How is everything running at "
+            "{{client_name}}?",
+            "If you were happy with our work, a short testimonial or a referral would mean a "
+            "lot to us.",
+        ),
+        _sequence_mail(
+            UPSELL_IDEAS,
+            "A few ideas for {{client_name}}",
+            EmailType.MARKETING,
+            TemplateCategory.MARKETING,
+            "Working with {{client_name}}, we noticed a few things that could help you grow: "
+            "a maintenance plan, SEO and performance work, and mobile apps for your customers.",
+            "Would a 20-minute call next week to talk them through be useful?",
+        ),
     ]

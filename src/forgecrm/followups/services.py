@@ -1,4 +1,4 @@
-"""Writes for follow-ups. Each runs in a transaction; edits by people are audited.
+"""Writes for follow-ups and sequences. Each runs in a transaction; edits by people are audited.
 
 "Convert to task" puts the follow-up on the client's timeline as a Task entry (with its
 notes) and completes the follow-up, so the work stays visible in the client's history.
@@ -9,22 +9,43 @@ timeline entries of sent emails.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from forgecrm.clients.models import ContactPerson
 from forgecrm.core.audit import acting_as
-from forgecrm.emails.models import Email
+from forgecrm.emails import services as email_services
+from forgecrm.emails.models import (
+    Direction,
+    Email,
+    EmailTemplate,
+    Suppression,
+    SuppressionReason,
+)
+from forgecrm.followups.defaults import DEFAULT_SEQUENCES
 from forgecrm.followups.models import (
+    Enrollment,
+    EnrollmentStatus,
     FollowUpRule,
     FollowUpSource,
     FollowUpStatus,
     FollowUpTask,
     FollowUpType,
+    Sequence,
+    SequenceStep,
+    StepKind,
+    StepOutcome,
+    StepRun,
+    StopReason,
 )
+from forgecrm.mailbox.models import MailboxMessage, MessageKind
 from forgecrm.timeline.models import Communication, CommunicationType
 
 Actor = User | None
@@ -196,12 +217,340 @@ def on_emails_sent(*, emails: list[Email], at: datetime | None = None) -> list[F
 def on_reply(*, email: Email, at: datetime | None = None) -> int:
     """The thread of `email` got a reply: complete its open rule follow-ups; returns how many.
 
-    Called by inbound mail handling once it sets `email.replied_at`.
+    The contact's sequences stop too (a person takes over from here), as do those that sent
+    `email`. Called by inbound mail handling once it sets `email.replied_at`.
     """
-    return FollowUpTask.objects.filter(
-        email=email, source=FollowUpSource.RULE, status__in=OPEN
-    ).update(
-        status=FollowUpStatus.COMPLETED,
-        completed_at=at or email.replied_at or timezone.now(),
+    at = at or email.replied_at or timezone.now()
+    who = Q(runs__email=email)
+    if email.contact_id:
+        who |= Q(contact_id=email.contact_id)
+    replied = Enrollment.objects.filter(who, status__in=OPEN_ENROLLMENT, enrolled_at__lte=at)
+    Enrollment.objects.filter(pk__in=list(replied.values_list("pk", flat=True))).update(
+        status=EnrollmentStatus.STOPPED,
+        stop_reason=StopReason.REPLIED,
+        stop_detail=f"Replied to “{email.subject}”."[:1000],
+        stopped_at=at,
+        next_step=None,
+        next_step_at=None,
         updated_at=timezone.now(),
     )
+    return FollowUpTask.objects.filter(
+        email=email, source=FollowUpSource.RULE, status__in=OPEN
+    ).update(status=FollowUpStatus.COMPLETED, completed_at=at, updated_at=timezone.now())
+
+
+# ---- Sequences -----------------------------------------------------------------------------
+#
+# Step days count from the enrollment (not from the previous step), so "day 1, 3, 7, 14"
+# reads as the plan writes it. Pausing and resuming moves every step still to come later by
+# the time spent paused, keeping the gaps between them.
+
+OPEN_ENROLLMENT = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED)
+MAX_ENROLL = 200
+STEPS_PER_RUN = 500
+
+
+class SequenceProblem(ValueError):
+    """An action that does not apply (e.g. resuming an enrollment that is not paused)."""
+
+
+@transaction.atomic
+def sequence_save(
+    *,
+    sequence: Sequence,
+    steps: list[SequenceStep],
+    removed: Iterable[SequenceStep] = (),
+    actor: Actor,
+) -> Sequence:
+    """Save a sequence (new or edited) with its steps; open enrollments follow the new plan."""
+    with acting_as(actor):
+        sequence.save()
+        for step in removed:
+            if step.pk:
+                step.delete()
+        for step in steps:
+            step.sequence = sequence
+            step.save()
+    for enrollment in Enrollment.objects.filter(sequence=sequence, status__in=OPEN_ENROLLMENT):
+        _plan_next(enrollment)
+    return sequence
+
+
+@dataclass
+class Enrolled:
+    enrollments: list[Enrollment] = field(default_factory=list)
+    skipped: list[tuple[ContactPerson, str]] = field(default_factory=list)
+
+
+@transaction.atomic
+def enroll(
+    *,
+    sequence: Sequence,
+    contacts: Iterable[ContactPerson],
+    actor: Actor,
+    at: datetime | None = None,
+) -> Enrolled:
+    """Start `contacts` on the sequence; those already in it (active or paused) are skipped."""
+    contacts = list(contacts)
+    if not sequence.is_active:
+        raise SequenceProblem(f"“{sequence.name}” is inactive: activate it to enroll people.")
+    if len(contacts) > MAX_ENROLL:
+        raise SequenceProblem(f"Enroll at most {MAX_ENROLL} people at a time.")
+    steps = list(sequence.steps.all())
+    if not steps:
+        raise SequenceProblem(f"“{sequence.name}” has no steps yet.")
+    at = at or timezone.now()
+    inside = set(
+        Enrollment.objects.filter(
+            sequence=sequence, status__in=OPEN_ENROLLMENT, contact__in=contacts
+        ).values_list("contact_id", flat=True)
+    )
+    result = Enrolled()
+    with acting_as(actor):
+        for contact in contacts:
+            if contact.pk in inside:
+                result.skipped.append((contact, "already in this sequence"))
+                continue
+            inside.add(contact.pk)
+            result.enrollments.append(
+                Enrollment.objects.create(
+                    sequence=sequence,
+                    contact=contact,
+                    client_id=contact.client_id,
+                    enrolled_at=at,
+                    enrolled_by=actor,
+                    anchor_at=at,
+                    next_step=steps[0],
+                    next_step_at=at + timedelta(days=steps[0].days),
+                )
+            )
+    return result
+
+
+def _locked(enrollment: Enrollment) -> Enrollment:
+    return Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+
+
+@transaction.atomic
+def enrollment_pause(*, enrollment: Enrollment, actor: Actor) -> Enrollment:
+    row = _locked(enrollment)
+    if row.status != EnrollmentStatus.ACTIVE:
+        raise SequenceProblem(
+            f"Only an active enrollment can be paused (this one is {row.status})."
+        )
+    with acting_as(actor):
+        row.status, row.paused_at = EnrollmentStatus.PAUSED, timezone.now()
+        row.save(update_fields=["status", "paused_at", "updated_at"])
+    return row
+
+
+@transaction.atomic
+def enrollment_resume(*, enrollment: Enrollment, actor: Actor) -> Enrollment:
+    """Go on where it paused: the steps still to come move later by the time spent paused."""
+    row = _locked(enrollment)
+    if row.status != EnrollmentStatus.PAUSED or row.paused_at is None:
+        raise SequenceProblem(
+            f"Only a paused enrollment can be resumed (this one is {row.status})."
+        )
+    paused_for = timezone.now() - row.paused_at
+    with acting_as(actor):
+        row.status, row.paused_at = EnrollmentStatus.ACTIVE, None
+        row.anchor_at += paused_for
+        if row.next_step_at is not None:
+            row.next_step_at += paused_for
+        row.save(update_fields=["status", "paused_at", "anchor_at", "next_step_at", "updated_at"])
+    return row
+
+
+@transaction.atomic
+def enrollment_stop(*, enrollment: Enrollment, actor: Actor) -> Enrollment:
+    row = _locked(enrollment)
+    if not row.is_open:
+        raise SequenceProblem(f"This enrollment is {row.get_status_display().lower()} already.")
+    with acting_as(actor):
+        _stop(row, StopReason.MANUAL, "", at=timezone.now())
+    return row
+
+
+def _stop(enrollment: Enrollment, reason: str, detail: str, *, at: datetime) -> None:
+    enrollment.status = EnrollmentStatus.STOPPED
+    enrollment.stop_reason, enrollment.stop_detail = reason, detail
+    enrollment.stopped_at = at
+    enrollment.next_step, enrollment.next_step_at = None, None
+    enrollment.save(
+        update_fields=[
+            "status",
+            "stop_reason",
+            "stop_detail",
+            "stopped_at",
+            "next_step",
+            "next_step_at",
+            "updated_at",
+        ]
+    )
+
+
+def _plan_next(enrollment: Enrollment) -> None:
+    """Point the enrollment at its first step not done yet; completed when there is none."""
+    done = set(enrollment.runs.values_list("step_id", flat=True))
+    step = next((s for s in enrollment.sequence.steps.all() if s.pk not in done), None)
+    enrollment.next_step = step
+    enrollment.next_step_at = enrollment.anchor_at + timedelta(days=step.days) if step else None
+    if step is None and enrollment.status == EnrollmentStatus.ACTIVE:
+        enrollment.status = EnrollmentStatus.COMPLETED
+    enrollment.save(update_fields=["next_step", "next_step_at", "status", "updated_at"])
+
+
+def run_due_steps(*, now: datetime | None = None) -> int:
+    """Do the step that is due of each active enrollment (one per enrollment per run);
+    returns how many ran. Safe to run twice at once: see run_step."""
+    now = now or timezone.now()
+    due = Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE, next_step_at__lte=now).order_by(
+        "next_step_at", "id"
+    )
+    ids = list(due.values_list("pk", flat=True)[:STEPS_PER_RUN])
+    return sum(1 for pk in ids if run_step(enrollment_id=pk, now=now) is not None)
+
+
+def _claim(*, enrollment_id: int, step_id: int, now: datetime) -> bool:
+    """Take the enrollment's next step: True for exactly one caller.
+
+    A conditional UPDATE that must change one row: a second worker (or a retried task)
+    finds the step moved on and changes nothing. PostgreSQL makes it wait for the first
+    one's transaction and then re-checks the condition.
+    """
+    return (
+        Enrollment.objects.filter(
+            pk=enrollment_id,
+            status=EnrollmentStatus.ACTIVE,
+            next_step_id=step_id,
+            next_step_at__lte=now,
+        ).update(next_step=None, next_step_at=None, updated_at=now)
+        == 1
+    )
+
+
+def run_step(*, enrollment_id: int, now: datetime) -> StepRun | None:
+    """Do the enrollment's next step if it is due, exactly once.
+
+    The claim, the StepRun row (unique per enrollment and step) and the email or task the
+    step makes are one transaction: a worker dying half-way leaves nothing behind, and the
+    step is done by the next run. Before the step, a reply from the contact since enrolling
+    or a bounced or unsubscribed address stops the enrollment instead.
+    """
+    with transaction.atomic():
+        enrollment = (
+            Enrollment.objects.select_related(
+                "sequence", "contact__client", "next_step__template", "enrolled_by"
+            )
+            .filter(pk=enrollment_id)
+            .first()
+        )
+        if enrollment is None or enrollment.next_step is None:
+            return None
+        step = enrollment.next_step
+        if not _claim(enrollment_id=enrollment.pk, step_id=step.pk, now=now):
+            return None
+        stop = _reason_to_stop(enrollment)
+        if stop is not None:
+            _stop(enrollment, *stop, at=now)
+            return None
+        run = _do_step(enrollment, step, now=now)
+        _plan_next(enrollment)
+        return run
+
+
+def _reason_to_stop(enrollment: Enrollment) -> tuple[str, str] | None:
+    contact = enrollment.contact
+    since = enrollment.enrolled_at
+    auto_replies = MailboxMessage.objects.filter(
+        kind=MessageKind.AUTO_REPLY, email__isnull=False
+    ).values("email_id")
+    reply = (
+        Email.objects.filter(direction=Direction.INBOUND, contact_id=contact.pk)
+        .filter(Q(sent_at__gte=since) | Q(sent_at__isnull=True, created_at__gte=since))
+        .exclude(pk__in=auto_replies)
+        .order_by("created_at")
+        .first()
+    )
+    if reply is not None:
+        return StopReason.REPLIED, f"Wrote “{reply.subject}”."[:1000]
+    addresses = [row.email for row in contact.email_addresses.all()]
+    suppressed = email_services.suppressed_addresses(addresses)
+    if not suppressed:
+        return None
+    rows = list(
+        Suppression.objects.filter(address__in=suppressed, cleared_at__isnull=True).order_by("id")
+    )
+    unsubscribed = any(row.reason != SuppressionReason.BOUNCED for row in rows)
+    reason = StopReason.UNSUBSCRIBED if unsubscribed else StopReason.BOUNCED
+    detail = "; ".join(f"{row.address} {row.why()}" for row in rows) or ", ".join(suppressed)
+    return reason, detail
+
+
+def _do_step(enrollment: Enrollment, step: SequenceStep, *, now: datetime) -> StepRun:
+    run = StepRun(enrollment=enrollment, step=step, step_label=str(step)[:300], ran_at=now)
+    if step.kind == StepKind.EMAIL:
+        try:
+            with transaction.atomic():
+                run.email = email_services.email_send(
+                    draft=email_services.Draft(
+                        to=[enrollment.contact.pk],
+                        template=step.template,
+                        contact=enrollment.contact,
+                        client=enrollment.contact.client,
+                    ),
+                    actor=enrollment.enrolled_by,
+                )
+            run.outcome = StepOutcome.SENT
+        except ValidationError as exc:
+            run.outcome = StepOutcome.FAILED
+            run.detail = " ".join(exc.messages)
+    else:
+        run.task = FollowUpTask.objects.create(
+            client_id=enrollment.client_id,
+            contact=enrollment.contact,
+            title=step.task_title or f"{enrollment.sequence.name}: day {step.days}",
+            task_type=step.task_type,
+            priority=step.priority,
+            due_at=now,
+            assignee_id=step.assignee_id or enrollment.enrolled_by_id,
+            source=FollowUpSource.SEQUENCE,
+            notes=f"Step of the sequence “{enrollment.sequence.name}”.",
+        )
+        run.outcome = StepOutcome.TASK
+    run.save()
+    return run
+
+
+@transaction.atomic
+def ensure_default_sequences() -> int:
+    """Create the ready-made sequences that are missing (by name); returns how many."""
+    email_services.ensure_default_templates()
+    existing = set(Sequence.objects.values_list("name", flat=True))
+    missing = [d for d in DEFAULT_SEQUENCES if d["name"] not in existing]
+    templates = {t.name: t for t in EmailTemplate.objects.all()}
+    for definition in missing:
+        sequence = Sequence.objects.create(
+            name=definition["name"], description=definition["description"]
+        )
+        for step in definition["steps"]:
+            fields = dict(step)
+            template_name = fields.pop("template", None)
+            SequenceStep.objects.create(
+                sequence=sequence,
+                template=templates[template_name] if template_name else None,
+                **fields,
+            )
+    return len(missing)
+
+
+# ---- Rules ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rule_update(*, rule: FollowUpRule, fields: dict[str, Any], actor: Actor) -> None:
+    with acting_as(actor):
+        for name, value in fields.items():
+            setattr(rule, name, value)
+        rule.save()

@@ -1,0 +1,252 @@
+"""Sequences: steps at their time, exactly once, and stopping on reply, bounce or unsubscribe."""
+
+from datetime import UTC, datetime, timedelta
+from unittest import mock
+
+import pytest
+import time_machine
+
+from forgecrm.emails import services as emails
+from forgecrm.emails.models import Direction, Email, EmailStatus, Suppression, SuppressionReason
+from forgecrm.followups import services
+from forgecrm.followups.models import (
+    Enrollment,
+    EnrollmentStatus,
+    FollowUpSource,
+    FollowUpTask,
+    Sequence,
+    SequenceStep,
+    StepOutcome,
+    StepRun,
+    StopReason,
+)
+from tests.emails.factories import EmailFactory, EmailTemplateFactory, contact_with_address
+
+pytestmark = pytest.mark.django_db
+
+START = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)  # 10:00 in Dhaka
+
+
+@pytest.fixture
+def rahim():
+    return contact_with_address(first_name="Rahim", client__name="Acme", address="r@acme.example")
+
+
+@pytest.fixture
+def plan(member) -> Sequence:
+    """Day 1 an email, day 3 a call."""
+    sequence = Sequence.objects.create(name="Onboarding test")
+    template = EmailTemplateFactory(
+        name="Hello",
+        subject="Welcome, {{contact_first_name}}",
+        body_html="<p>Hi!</p>",
+        template_type="other",
+    )
+    SequenceStep.objects.create(sequence=sequence, days=1, kind="email", template=template)
+    SequenceStep.objects.create(
+        sequence=sequence, days=3, kind="task", task_title="Call Rahim", task_type="call"
+    )
+    return sequence
+
+
+def enroll(plan, contact, member) -> Enrollment:
+    with time_machine.travel(START, tick=False):
+        [enrollment] = services.enroll(sequence=plan, contacts=[contact], actor=member).enrollments
+    return enrollment
+
+
+def run_at(moment: datetime) -> int:
+    with time_machine.travel(moment, tick=False):
+        return services.run_due_steps()
+
+
+def test_each_step_runs_at_its_day_and_not_before(committed, plan, rahim, member):
+    enrollment = enroll(plan, rahim, member)
+    assert enrollment.next_step_at == START + timedelta(days=1)
+
+    assert run_at(START + timedelta(days=1) - timedelta(minutes=1)) == 0
+    assert not Email.objects.exists()
+    with committed():
+        assert run_at(START + timedelta(days=1)) == 1
+    email = Email.objects.get()
+    assert email.subject == "Welcome, Rahim" and email.contact == rahim
+    assert email.message_id and email.status == EmailStatus.OUTBOX  # no mailbox in tests
+
+    assert run_at(START + timedelta(days=3) - timedelta(seconds=1)) == 0
+    assert run_at(START + timedelta(days=3)) == 1
+    task = FollowUpTask.objects.get()
+    assert (task.title, task.source, task.assignee) == (
+        "Call Rahim",
+        FollowUpSource.SEQUENCE,
+        member,
+    )
+    assert task.due_at == START + timedelta(days=3)
+    enrollment.refresh_from_db()
+    assert enrollment.status == EnrollmentStatus.COMPLETED and enrollment.next_step is None
+
+
+def test_a_step_runs_once_when_the_worker_runs_twice(plan, rahim, member):
+    enroll(plan, rahim, member)
+    day_one = START + timedelta(days=1)
+    assert run_at(day_one) == 1
+    assert run_at(day_one) == 0
+    assert run_at(day_one + timedelta(minutes=1)) == 0
+    assert Email.objects.count() == 1 and StepRun.objects.count() == 1
+
+
+def test_a_second_worker_holding_the_same_step_cannot_claim_it(plan, rahim, member):
+    enrollment = enroll(plan, rahim, member)
+    day_one = START + timedelta(days=1)
+    # Both workers read the enrollment's next step; the first one does it.
+    stale_step = enrollment.next_step_id
+    assert run_at(day_one) == 1
+    assert not services._claim(enrollment_id=enrollment.pk, step_id=stale_step, now=day_one)
+    assert services.run_step(enrollment_id=enrollment.pk, now=day_one) is None
+    assert Email.objects.count() == 1
+
+
+def test_a_worker_dying_after_the_claim_leaves_the_step_to_the_next_run(plan, rahim, member):
+    enrollment = enroll(plan, rahim, member)
+    day_one = START + timedelta(days=1)
+    killed = mock.patch.object(emails, "email_send", side_effect=RuntimeError("worker killed"))
+    with killed, pytest.raises(RuntimeError):
+        run_at(day_one)
+    enrollment.refresh_from_db()
+    assert enrollment.next_step_id is not None and not StepRun.objects.exists()
+    assert not Email.objects.exists()
+    assert run_at(day_one + timedelta(minutes=1)) == 1
+    assert Email.objects.count() == 1 and StepRun.objects.get().outcome == StepOutcome.SENT
+
+
+def test_a_reply_through_on_reply_stops_the_sequence(plan, rahim, member):
+    enrollment = enroll(plan, rahim, member)
+    run_at(START + timedelta(days=1))
+    sent = Email.objects.get()
+    services.on_reply(email=sent, at=START + timedelta(days=2))
+    enrollment.refresh_from_db()
+    assert (enrollment.status, enrollment.stop_reason) == (
+        EnrollmentStatus.STOPPED,
+        StopReason.REPLIED,
+    )
+    assert run_at(START + timedelta(days=3)) == 0
+    assert not FollowUpTask.objects.exists()
+
+
+def test_an_inbound_email_from_the_contact_stops_it_at_step_time(plan, rahim, member):
+    enrollment = enroll(plan, rahim, member)
+    EmailFactory(
+        direction=Direction.INBOUND,
+        status=EmailStatus.RECEIVED,
+        contact=rahim,
+        client=rahim.client,
+        subject="Re: hello",
+        sent_at=START + timedelta(hours=5),
+    )
+    assert run_at(START + timedelta(days=1)) == 0
+    assert not Email.objects.filter(direction=Direction.OUTBOUND).exists()
+    enrollment.refresh_from_db()
+    assert enrollment.stop_reason == StopReason.REPLIED and "Re: hello" in enrollment.stop_detail
+
+
+def test_mail_from_the_contact_before_enrolling_does_not_stop_it(plan, rahim, member):
+    EmailFactory(direction=Direction.INBOUND, contact=rahim, sent_at=START - timedelta(days=1))
+    enroll(plan, rahim, member)
+    assert run_at(START + timedelta(days=1)) == 1
+
+
+@pytest.mark.parametrize(("permanent", "reason"), [(True, StopReason.BOUNCED)], ids=["hard bounce"])
+def test_a_bounced_address_stops_it_with_the_reason(plan, rahim, member, permanent, reason):
+    enrollment = enroll(plan, rahim, member)
+    emails.record_bounce(
+        address="r@acme.example",
+        permanent=permanent,
+        email=None,
+        at=START + timedelta(hours=1),
+        detail="550 5.1.1 user unknown",
+    )
+    assert run_at(START + timedelta(days=1)) == 0
+    enrollment.refresh_from_db()
+    assert enrollment.stop_reason == StopReason.BOUNCED
+    assert "r@acme.example bounced permanently" in enrollment.stop_detail
+    assert not Email.objects.exists()
+
+
+def test_an_unsubscribed_address_stops_it(plan, rahim, member):
+    enrollment = enroll(plan, rahim, member)
+    moment = START + timedelta(hours=2)
+    Suppression.objects.create(
+        address="r@acme.example",
+        reason=SuppressionReason.UNSUBSCRIBED,
+        first_event_at=moment,
+        last_event_at=moment,
+        suppressed_at=moment,
+    )
+    assert run_at(START + timedelta(days=1)) == 0
+    enrollment.refresh_from_db()
+    assert enrollment.status == EnrollmentStatus.STOPPED
+    assert enrollment.stop_reason == StopReason.UNSUBSCRIBED
+    assert "r@acme.example unsubscribed" in enrollment.stop_detail
+    assert not Email.objects.exists()
+
+
+def test_pause_holds_the_steps_and_resume_shifts_them(plan, rahim, member):
+    enrollment = enroll(plan, rahim, member)
+    with time_machine.travel(START + timedelta(hours=12), tick=False):
+        services.enrollment_pause(enrollment=enrollment, actor=member)
+    assert run_at(START + timedelta(days=2)) == 0
+    with time_machine.travel(START + timedelta(days=2, hours=12), tick=False):
+        enrollment = services.enrollment_resume(enrollment=enrollment, actor=member)
+    # Paused for two days: day 1 is now START + 3 days, day 3 START + 5 days.
+    assert enrollment.next_step_at == START + timedelta(days=3)
+    assert run_at(START + timedelta(days=3) - timedelta(minutes=1)) == 0
+    assert run_at(START + timedelta(days=3)) == 1
+    enrollment.refresh_from_db()
+    assert enrollment.next_step_at == START + timedelta(days=5)
+    with pytest.raises(services.SequenceProblem):
+        services.enrollment_resume(enrollment=enrollment, actor=member)
+
+
+def test_stop_by_hand_and_enrolling_twice(plan, rahim, member):
+    enrollment = enroll(plan, rahim, member)
+    again = services.enroll(sequence=plan, contacts=[rahim], actor=member)
+    assert again.enrollments == [] and again.skipped[0][1] == "already in this sequence"
+    services.enrollment_stop(enrollment=enrollment, actor=member)
+    enrollment.refresh_from_db()
+    assert enrollment.stop_reason == StopReason.MANUAL
+    assert run_at(START + timedelta(days=10)) == 0
+    assert len(services.enroll(sequence=plan, contacts=[rahim], actor=member).enrollments) == 1
+
+
+def test_a_step_that_cannot_be_rendered_is_recorded_and_the_sequence_goes_on(plan, member):
+    nobody = contact_with_address(first_name="Nobody")
+    nobody.email_addresses.all().delete()
+    enroll(plan, nobody, member)
+    assert run_at(START + timedelta(days=1)) == 1
+    run = StepRun.objects.get()
+    assert run.outcome == StepOutcome.FAILED and "has no e-mail address" in run.detail
+    assert run_at(START + timedelta(days=3)) == 1
+    assert FollowUpTask.objects.count() == 1
+
+
+def test_the_step_email_reaches_the_mail_server(smtp, committed, plan, rahim, member):
+    enroll(plan, rahim, member)
+    with committed():
+        run_at(START + timedelta(days=1))
+    [message] = smtp.messages
+    assert message["To"].addresses[0].addr_spec == "r@acme.example"
+    assert message["Subject"] == "Welcome, Rahim"
+    email = Email.objects.get()
+    assert message["Message-ID"] == email.message_id and email.status == EmailStatus.SENT
+
+
+def test_the_ready_made_sequences(member):
+    assert services.ensure_default_sequences() == 3
+    assert services.ensure_default_sequences() == 0
+    onboarding = Sequence.objects.get(name="New client onboarding")
+    assert [s.days for s in onboarding.steps.all()] == [1, 3, 7, 14]
+    contact = contact_with_address(first_name="Karim")
+    for sequence in Sequence.objects.all():
+        services.enroll(sequence=sequence, contacts=[contact], actor=member, at=START)
+    assert run_at(START + timedelta(days=60)) == 3
+    assert run_at(START + timedelta(days=60, minutes=1)) == 3
+    assert not StepRun.objects.filter(outcome=StepOutcome.FAILED).exists()
