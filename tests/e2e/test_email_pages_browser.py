@@ -63,3 +63,34 @@ def test_the_analytics_page_shows_the_figures_and_draws_the_charts(page, live_se
     page.get_by_role("link", name="Last 90 days").click()
     expect(page.get_by_role("link", name="Last 90 days")).to_have_attribute("aria-current", "true")
     assert real_problems(page) == []
+
+
+def test_an_emails_page_shows_the_conversation_and_opens_a_reply(page, live_server, artifacts):
+    from playwright.sync_api import expect
+
+    from forgecrm.emails.models import Direction, EmailStatus
+
+    user = UserFactory(username="mahmud", role=MANAGER)
+    first = EmailFactory(subject="Website proposal", sent_at=at(2, 4))
+    EmailFactory(
+        direction=Direction.INBOUND,
+        status=EmailStatus.RECEIVED,
+        tracking_token=None,
+        subject="Re: Website proposal",
+        from_email="Farhana Akter <farhana@meghna.example>",
+        in_reply_to=first.message_id,
+        references=first.message_id,
+        sent_at=at(2, 7),
+        body_html="<p>Looks good, let us talk on Sunday.</p>",
+    )
+
+    sign_in_with_session(page, live_server, user)
+    page.goto(f"/admin/crm/emails/{first.pk}/")
+    thread = page.locator("#thread")
+    expect(thread.locator(".thread-message")).to_have_count(2)
+    expect(thread.locator(".thread-message").nth(1)).to_contain_text("answered after 3")
+    thread.get_by_text("Show the message").click()
+    frame = page.frame_locator(".thread-frame")
+    expect(frame.get_by_text("Looks good, let us talk on Sunday.")).to_be_visible()
+    shoot(page, artifacts, "thread")
+    assert real_problems(page) == []

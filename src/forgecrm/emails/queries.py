@@ -41,6 +41,7 @@ from forgecrm.emails.models import (
     EmailType,
     Suppression,
 )
+from forgecrm.mailbox.models import MailboxMessage, MessageKind
 from forgecrm.sales.models import Deal, DealStage
 
 # ---- Suppressed addresses -----------------------------------------------------------------
@@ -351,6 +352,65 @@ def email_detail(pk: int) -> Email:
         )
         .get(pk=pk)
     )
+
+
+# ---- Threads -------------------------------------------------------------------------------
+
+# A conversation is shown up to this many messages (the newest are kept).
+THREAD_LIMIT = 300
+# Rounds of following In-Reply-To for mail that carries no References header.
+THREAD_ROUNDS = 5
+
+
+def _thread_ids(email: Email) -> list[str]:
+    """The Message-IDs `email` names: its own, the one it answers and its References."""
+    ids = [email.message_id, email.in_reply_to, *email.references.split()]
+    return [m for m in dict.fromkeys(ids) if m and len(m) <= 255]
+
+
+def email_thread(email: Email) -> list[Email]:
+    """The conversation `email` belongs to, ours and theirs, oldest first, each with its
+    sender's contact, `is_auto_reply` and `answers` (the message it answers, when in the
+    thread).
+
+    Linked by Message-ID, In-Reply-To and References. Mail apps put the whole chain in
+    References, so one query finds every message naming the thread's first message; a few
+    more indexed rounds follow In-Reply-To for mail without References. The number of
+    queries does not grow with the thread's length.
+    """
+    known = set(_thread_ids(email))
+    root = (email.references.split() or [email.in_reply_to or email.message_id])[0]
+    found: dict[int, Email] = {}
+    frontier = set(known)
+    matches = Q(references__contains=root) if root and len(root) <= 255 else Q(pk__in=[])
+    for _round in range(THREAD_ROUNDS):
+        rows = Email.objects.filter(
+            matches | Q(message_id__in=frontier) | Q(in_reply_to__in=frontier)
+        ).only("id", "message_id", "in_reply_to", "references")[: THREAD_LIMIT * 2]
+        frontier = set()
+        for row in rows:
+            if row.pk not in found:
+                found[row.pk] = row
+                frontier.update(set(_thread_ids(row)) - known)
+        known |= frontier
+        matches = Q(pk__in=[])
+        if not frontier:
+            break
+    auto_reply = MailboxMessage.objects.filter(email=OuterRef("pk"), kind=MessageKind.AUTO_REPLY)
+    messages: list[Any] = list(  # Emails with the annotations and `answers`
+        Email.objects.filter(pk__in=found or [email.pk])
+        .annotate(
+            date=Coalesce("sent_at", "created_at", output_field=DateTimeField()),
+            is_auto_reply=Exists(auto_reply),
+        )
+        .select_related("contact")
+        .order_by("-date", "-id")[:THREAD_LIMIT]
+    )
+    messages.reverse()
+    by_message_id = {m.message_id: m for m in messages}
+    for message in messages:
+        message.answers = by_message_id.get(message.in_reply_to)
+    return messages
 
 
 # ---- Analytics ---------------------------------------------------------------------------

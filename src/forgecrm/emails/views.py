@@ -491,8 +491,21 @@ def email_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "attachments": list(email.attachments.all()),
         "links": list(email.links.all()),
         "body_document": sanitize.clean(email.body_html, template=False) if email.body_html else "",
+        "thread": _with_documents(queries.email_thread(email), shown=email),
     }
     return render(request, "emails/detail.html", context)
+
+
+def _with_documents(thread: list[Email], *, shown: Email) -> list[Email]:
+    """Each other message of the thread with its sanitized HTML body (`document`)."""
+    for message in thread:
+        is_shown = message.pk == shown.pk
+        message.document = (
+            sanitize.clean(message.body_html, template=False)
+            if message.body_html and not is_shown
+            else ""
+        )
+    return thread
 
 
 @require_safe
