@@ -531,3 +531,17 @@ def test_a_reply_from_someone_else_at_the_client_stays_on_the_thread(imap, propo
     assert reply.from_email == "Accounts <accounts@dhakatextiles.com.bd>"
     proposal.refresh_from_db()
     assert proposal.replied_at is not None
+
+
+def test_a_sent_folder_named_in_the_settings_even_in_bengali(imap, settings, rahim):
+    settings.IMAP_SENT_FOLDER = "পাঠানো মেইল"
+    imap.append("sent_from_mail_app.eml", folder="পাঠানো মেইল")
+    imap.append("sent_from_mail_app.eml", folder="Sent")  # flagged \Sent, but not the one named
+
+    run = read_mailbox(trigger="manual")
+
+    assert run.ok, run.error
+    folder = MailboxFolder.objects.get(role=FolderRole.SENT)
+    assert folder.name == "পাঠানো মেইল" and folder.last_uid == 1
+    assert Email.objects.get().client == rahim.client
+    assert not MailboxFolder.objects.filter(name="Sent").exists()
