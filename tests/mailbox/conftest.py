@@ -9,6 +9,7 @@ import itertools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -31,14 +32,16 @@ class Imap:
     def connect(self) -> MailBoxUnencrypted:
         return MailBoxUnencrypted("127.0.0.1", self.port).login(self.user, PASSWORD, None)
 
-    def append(self, *messages: bytes | str, folder: str = "INBOX") -> None:
+    def append(
+        self, *messages: bytes | str, folder: str = "INBOX", arrived_at: datetime | None = None
+    ) -> None:
         """Deliver messages (bytes, or the name of a fixture file) to a folder."""
         with self.connect() as box:
             if not box.folder.exists(folder):
                 box.folder.create(folder)
             for message in messages:
                 raw = (FIXTURES / message).read_bytes() if isinstance(message, str) else message
-                box.append(raw, folder, flag_set=())
+                box.append(raw, folder, dt=arrived_at, flag_set=())
 
     def recreate(self, folder: str) -> None:
         """Delete and create a folder: the server gives it a new UIDVALIDITY."""

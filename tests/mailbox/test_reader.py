@@ -545,3 +545,18 @@ def test_a_sent_folder_named_in_the_settings_even_in_bengali(imap, settings, rah
     assert folder.name == "পাঠানো মেইল" and folder.last_uid == 1
     assert Email.objects.get().client == rahim.client
     assert not MailboxFolder.objects.filter(name="Sent").exists()
+
+
+def test_mail_without_a_date_is_dated_when_the_server_received_it(imap):
+    nusrat = contact_with_address("nusrat@meghnafoods.com.bd")
+    arrived = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    undated = b"From: nusrat@meghnafoods.com.bd\r\nSubject: Menu\r\n\r\nSee the new menu.\r\n"
+    imap.append(undated, arrived_at=arrived)
+
+    read_mailbox(trigger="manual")
+
+    row = MailboxMessage.objects.get()
+    assert row.received_at == arrived and row.sent_at is None
+    email = Email.objects.get()
+    assert email.sent_at == arrived and email.contact == nusrat
+    assert Communication.objects.get().occurred_at == arrived

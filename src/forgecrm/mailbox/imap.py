@@ -10,7 +10,9 @@ import imaplib
 import re
 import socket
 import ssl
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -30,6 +32,7 @@ class Fetched:
     raw: bytes
     size: int
     body_skipped: bool
+    arrived_at: datetime | None = None
 
 
 class NotAnImapUrl(ValueError):
@@ -63,7 +66,7 @@ def describe(error: BaseException) -> str:
     if isinstance(error, ssl.SSLError):
         return f"The TLS connection to the mail server failed: {error}"
     if isinstance(error, OSError):
-        return f"Could not reach the mail server: {error}"
+        return f"The connection to the mail server failed: {error}"
     if isinstance(error, imaplib.IMAP4.abort):
         return f"The mail server closed the connection: {error}"
     text = str(error).replace(settings.IMAP_URL, "IMAP_URL") if settings.IMAP_URL else str(error)
@@ -98,21 +101,28 @@ def uids_from(box: BaseMailBox, start: int) -> list[int]:
 
 def fetch(box: BaseMailBox, uid: int) -> Fetched | None:
     """A message's bytes without marking it seen; None if it was expunged meanwhile."""
-    size = _size(box, uid)
-    if size is None:
+    envelope = _size_and_arrival(box, uid)
+    if envelope is None:
         return None
+    size, arrived_at = envelope
     part = "BODY.PEEK[HEADER]" if size > MAX_MESSAGE_BYTES else "BODY.PEEK[]"
     typ, data = box.client.uid("FETCH", str(uid), f"({part})")
     if typ != "OK":
         raise imaplib.IMAP4.error(f"FETCH of UID {uid} failed: {data!r}")
     for item in data:
         if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
-            return Fetched(raw=item[1], size=size, body_skipped=size > MAX_MESSAGE_BYTES)
+            return Fetched(
+                raw=item[1],
+                size=size,
+                body_skipped=size > MAX_MESSAGE_BYTES,
+                arrived_at=arrived_at,
+            )
     return None
 
 
-def _size(box: BaseMailBox, uid: int) -> int | None:
-    typ, data = box.client.uid("FETCH", str(uid), "(UID RFC822.SIZE)")
+def _size_and_arrival(box: BaseMailBox, uid: int) -> tuple[int, datetime | None] | None:
+    """The message's size and when the server received it (INTERNALDATE)."""
+    typ, data = box.client.uid("FETCH", str(uid), "(UID RFC822.SIZE INTERNALDATE)")
     if typ != "OK":
         raise imaplib.IMAP4.error(f"FETCH of UID {uid} failed: {data!r}")
     for item in data:
@@ -120,5 +130,12 @@ def _size(box: BaseMailBox, uid: int) -> int | None:
         if isinstance(line, bytes) and (found := SIZE.search(line)):
             uid_found = UID.search(line)
             if uid_found is None or int(uid_found.group(1)) == uid:
-                return int(found.group(1))
+                return int(found.group(1)), _arrival(line)
     return None
+
+
+def _arrival(line: bytes) -> datetime | None:
+    parts = imaplib.Internaldate2tuple(line)
+    if parts is None:
+        return None
+    return datetime.fromtimestamp(time.mktime(parts), tz=UTC)

@@ -189,6 +189,7 @@ def _record(
             row = handle_message(
                 folder=folder, uid=uid, raw=fetched.raw, size=fetched.size, run=run,
                 renumbered=renumbered, body_skipped=fetched.body_skipped,
+                received_at=fetched.arrived_at,
             )  # fmt: skip
     except (OperationalError, InterfaceError):
         raise
@@ -241,8 +242,12 @@ def handle_message(
     run: MailboxRun | None = None,
     renumbered: bool = False,
     body_skipped: bool = False,
+    received_at: datetime | None = None,
 ) -> MailboxMessage:
-    """Classify one message, apply what it means and write its ledger row."""
+    """Classify one message, apply what it means and write its ledger row.
+
+    `received_at` is when the mail server got it (IMAP INTERNALDATE); now if unknown.
+    """
     row = MailboxMessage(
         folder=folder,
         uidvalidity=folder.uidvalidity or 0,
@@ -250,7 +255,7 @@ def handle_message(
         size=len(raw) if size is None else size,
         digest=hashlib.sha256(raw).hexdigest(),
         run=run,
-        received_at=timezone.now(),
+        received_at=min(received_at or timezone.now(), timezone.now()),
     )
     try:
         parsed = parse(raw)
