@@ -322,7 +322,11 @@ def test_reading_the_same_mailbox_again_or_rescanning_changes_nothing(imap, prop
     rescan = read_mailbox(trigger="rescan", rescan=True)
 
     assert first.messages_read + first.messages_failed == len(ALL_FIXTURES) + 1
-    assert second.messages_read == rescan.messages_read == 0
+    assert second.messages_read == second.messages_failed == 0
+    looked_at_again = MailboxMessage.objects.filter(
+        status__in=[MessageStatus.UNMATCHED, MessageStatus.FAILED]
+    ).count()
+    assert rescan.messages_read + rescan.messages_failed == looked_at_again > 0
     assert _snapshot() == before
     assert len(before["ledger"]) == len(ALL_FIXTURES) + 1
 
@@ -560,3 +564,49 @@ def test_mail_without_a_date_is_dated_when_the_server_received_it(imap):
     email = Email.objects.get()
     assert email.sent_at == arrived and email.contact == nusrat
     assert Communication.objects.get().occurred_at == arrived
+
+
+def test_a_rescan_matches_what_was_unmatched_or_failed_and_then_changes_nothing(imap, monkeypatch):
+    imap.append("unknown_sender.eml", "bengali_subject.eml")
+    real_handle = services.handle_message
+
+    def crash_on_bengali(**kwargs):
+        if b"meghnafoods" in kwargs["raw"]:
+            raise RuntimeError("a bug, fixed since")
+        return real_handle(**kwargs)
+
+    monkeypatch.setattr(services, "handle_message", crash_on_bengali)
+    read_mailbox(trigger="schedule")
+    monkeypatch.setattr(services, "handle_message", real_handle)
+    assert sorted(MailboxMessage.objects.values_list("status", flat=True)) == [
+        MessageStatus.FAILED,
+        MessageStatus.UNMATCHED,
+    ]
+    contact_with_address("tanvir@newprospect.example")  # someone added Tanvir meanwhile
+    contact_with_address("nusrat@meghnafoods.com.bd")
+
+    assert read_mailbox(trigger="schedule").messages_read == 0  # only a re-scan looks again
+    rescan = read_mailbox(trigger="rescan", rescan=True)
+
+    assert rescan.messages_read == 2 and rescan.messages_failed == 0
+    rows = MailboxMessage.objects.order_by("uid")
+    assert [(r.kind, r.status) for r in rows] == [
+        (MessageKind.CONTACT, MessageStatus.DONE),
+        (MessageKind.CONTACT, MessageStatus.DONE),
+    ]
+    assert all(r.error == "" and r.email_id for r in rows)
+    before = _snapshot()
+    assert read_mailbox(trigger="rescan", rescan=True).messages_read == 0
+    assert _snapshot() == before
+
+
+def test_a_rescan_leaves_messages_a_person_filed_or_ignored_alone(imap):
+    imap.append("unknown_sender.eml")
+    read_mailbox(trigger="schedule")
+    MailboxMessage.objects.update(status=MessageStatus.IGNORED)
+    contact_with_address("tanvir@newprospect.example")
+
+    read_mailbox(trigger="rescan", rescan=True)
+
+    assert MailboxMessage.objects.get().status == MessageStatus.IGNORED
+    assert not Email.objects.exists()

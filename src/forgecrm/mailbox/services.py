@@ -46,6 +46,8 @@ from forgecrm.timeline.models import Communication, CommunicationDirection, Comm
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
+# A re-scan handles these again: a contact added since may match them, a fix may read them.
+RETRIED_ON_RESCAN = (MessageStatus.UNMATCHED, MessageStatus.FAILED)
 LOCK = "running"
 # A running run that has shown no sign of life for this long crashed: the next run takes over.
 STALE_AFTER = timedelta(minutes=15)
@@ -60,8 +62,8 @@ def read_mailbox(*, trigger: str, rescan: bool = False) -> MailboxRun:
     """Read every configured folder once; returns the run with what it read and any error.
 
     Without IMAP_URL, or while another run is going, nothing is read and the returned run
-    (not saved) says why. `rescan` walks every UID again: messages already in the ledger
-    are skipped, so it is safe at any time.
+    (not saved) says why. `rescan` walks every UID again and is safe at any time: messages
+    in the ledger are skipped, except unmatched and failed ones, which are handled anew.
     """
     if not settings.IMAP_URL:
         log.info(NOT_CONFIGURED)
@@ -154,17 +156,19 @@ def _read_folder(
     uids = imap.uids_from(mailbox, start)
     for offset in range(0, len(uids), BATCH_SIZE):
         batch = uids[offset : offset + BATCH_SIZE]
-        known = set(
-            folder.messages.filter(uidvalidity=validity, uid__in=batch).values_list(
-                "uid", flat=True
-            )
+        known = dict(
+            folder.messages.filter(uidvalidity=validity, uid__in=batch).values_list("uid", "status")
         )
         for uid in batch:
-            if uid in known:
+            again = uid in known
+            if again and not (rescan and known[uid] in RETRIED_ON_RESCAN):
                 continue
             fetched = imap.fetch(mailbox, uid)
             if fetched is not None:
-                _record(folder=folder, uid=uid, fetched=fetched, run=run, renumbered=renumbered)
+                _record(
+                    folder=folder, uid=uid, fetched=fetched, run=run, renumbered=renumbered,
+                    again=again,
+                )  # fmt: skip
         now = timezone.now()
         if batch[-1] > folder.last_uid:
             folder.last_uid = batch[-1]
@@ -177,19 +181,35 @@ def _read_folder(
 
 
 def _record(
-    *, folder: MailboxFolder, uid: int, fetched: imap.Fetched, run: MailboxRun, renumbered: bool
+    *,
+    folder: MailboxFolder,
+    uid: int,
+    fetched: imap.Fetched,
+    run: MailboxRun,
+    renumbered: bool,
+    again: bool = False,
 ) -> None:
     """Handle one message in its own transaction; a failure is recorded, never raised.
 
     Except when the database itself is failing (locked, gone): that is no fault of the
-    message, so the run stops and the message is read again next time.
+    message, so the run stops and the message is read again next time. `again` (a
+    re-scan) handles an unmatched or failed message anew, unless a person filed it meanwhile.
     """
     try:
         with transaction.atomic():
+            replacing = None
+            if again:
+                replacing = (
+                    MailboxMessage.objects.select_for_update()
+                    .filter(folder=folder, uidvalidity=folder.uidvalidity or 0, uid=uid)
+                    .first()
+                )
+                if replacing is None or replacing.status not in RETRIED_ON_RESCAN:
+                    return
             row = handle_message(
                 folder=folder, uid=uid, raw=fetched.raw, size=fetched.size, run=run,
                 renumbered=renumbered, body_skipped=fetched.body_skipped,
-                received_at=fetched.arrived_at,
+                received_at=fetched.arrived_at, replacing=replacing,
             )  # fmt: skip
     except (OperationalError, InterfaceError):
         raise
@@ -243,10 +263,12 @@ def handle_message(
     renumbered: bool = False,
     body_skipped: bool = False,
     received_at: datetime | None = None,
+    replacing: MailboxMessage | None = None,
 ) -> MailboxMessage:
     """Classify one message, apply what it means and write its ledger row.
 
     `received_at` is when the mail server got it (IMAP INTERNALDATE); now if unknown.
+    `replacing` is its earlier ledger row (unmatched or failed), rewritten in place.
     """
     row = MailboxMessage(
         folder=folder,
@@ -257,6 +279,8 @@ def handle_message(
         run=run,
         received_at=min(received_at or timezone.now(), timezone.now()),
     )
+    if replacing is not None:
+        row.pk, row.created_at = replacing.pk, replacing.created_at
     try:
         parsed = parse(raw)
     except Unreadable as error:
