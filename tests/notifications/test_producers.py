@@ -13,6 +13,7 @@ from forgecrm.notifications.models import Notification, NotificationKind, TierCa
 from forgecrm.notifications.queries import silent_clients
 from tests.factories import ClientFactory, UserFactory
 from tests.followups.factories import FollowUpFactory
+from tests.notifications.factories import NotificationFactory
 from tests.timeline.factories import CommunicationFactory
 
 pytestmark = pytest.mark.django_db
@@ -181,3 +182,12 @@ def test_the_worker_task_runs_the_producers(member):
     FollowUpFactory(assignee=member, due_at=timezone.now() - timedelta(minutes=1))
     notify.call_local()
     assert Notification.objects.filter(user=member, kind="overdue").count() == 1
+
+
+def test_read_notifications_are_forgotten_after_90_days(member):
+    old = NotificationFactory(user=member, read_at=NOON - timedelta(days=91))
+    recent = NotificationFactory(user=member, read_at=NOON - timedelta(days=89))
+    unread = NotificationFactory(user=member, created_at=NOON - timedelta(days=200))
+    assert services.purge_old(now=NOON) == 1
+    assert set(Notification.objects.values_list("pk", flat=True)) == {recent.pk, unread.pk}
+    assert not Notification.objects.filter(pk=old.pk).exists()

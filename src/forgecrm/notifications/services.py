@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 # older ones are not (so a first start does not bury people under old news).
 OVERDUE_LOOKBACK = timedelta(hours=24)
 SILENT_CLIENTS_PER_RUN = 500
+KEEP_READ = timedelta(days=90)
 DIGEST_FROM_HOUR, DIGEST_UNTIL_HOUR = 8, 12
 KEY_TIME = "%Y%m%dT%H%M%SZ"
 
@@ -215,6 +216,15 @@ def mark_all_read(*, user: User, at: datetime | None = None) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=at or timezone.now()
     )
+
+
+def purge_old(*, now: datetime | None = None) -> int:
+    """Forget notifications read more than KEEP_READ ago and digest claims of past days
+    (the claims only matter on their own day); returns how many notifications went."""
+    now = now or timezone.now()
+    deleted, _ = Notification.objects.filter(read_at__lt=now - KEEP_READ).delete()
+    DigestSent.objects.filter(date__lt=(now - timedelta(days=2)).date()).delete()
+    return deleted
 
 
 # ---- Settings ----------------------------------------------------------------------------
