@@ -334,17 +334,20 @@ def test_reading_the_same_mailbox_again_or_rescanning_changes_nothing(imap, prop
 def test_a_uidvalidity_change_does_not_read_anything_twice(imap, settings):
     settings.IMAP_FOLDERS = ["Clients"]
     contact_with_address("nusrat@meghnafoods.com.bd")
+    garbage = b"\x00\x01 not an e-mail \xff"
     imap.append(
-        "bengali_subject.eml", "unknown_sender.eml", "missing_headers.eml", folder="Clients"
-    )
+        "bengali_subject.eml", "unknown_sender.eml", "missing_headers.eml", garbage,
+        folder="Clients",
+    )  # fmt: skip
     read_mailbox(trigger="manual")
     folder = MailboxFolder.objects.get(name="Clients")
     old_validity = folder.uidvalidity
 
     imap.recreate("Clients")  # the server renumbers the folder
     imap.append(
-        "missing_headers.eml", "unknown_sender.eml", "bengali_subject.eml", folder="Clients"
-    )
+        garbage, "missing_headers.eml", "unknown_sender.eml", "bengali_subject.eml",
+        folder="Clients",
+    )  # fmt: skip
     run = read_mailbox(trigger="manual")
 
     folder.refresh_from_db()
@@ -352,7 +355,8 @@ def test_a_uidvalidity_change_does_not_read_anything_twice(imap, settings):
     assert run.ok
     assert Email.objects.count() == 1
     assert MailboxMessage.objects.filter(status=MessageStatus.UNMATCHED).count() == 2
-    assert MailboxMessage.objects.count() == 3
+    assert MailboxMessage.objects.filter(status=MessageStatus.FAILED).count() == 1
+    assert MailboxMessage.objects.count() == 4
     assert set(MailboxMessage.objects.values_list("uidvalidity", flat=True)) == {folder.uidvalidity}
 
 

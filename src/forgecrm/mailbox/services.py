@@ -284,12 +284,14 @@ def handle_message(
     try:
         parsed = parse(raw)
     except Unreadable as error:
-        return _save(row, kind=MessageKind.FAILED, status=MessageStatus.FAILED, error=str(error))
+        seen = _seen_before(row) if renumbered else None
+        return seen or _save(
+            row, kind=MessageKind.FAILED, status=MessageStatus.FAILED, error=str(error)
+        )
     _describe(row, parsed)
-    if renumbered:
-        seen = _seen_before(row)
-        if seen is not None:
-            return seen
+    seen = _seen_before(row) if renumbered else None
+    if seen is not None:
+        return seen
     if body_skipped:
         parsed.body_text = f"(The message is {row.size:,} bytes; only its headers were read.)"
     if folder.role == FolderRole.SENT:
