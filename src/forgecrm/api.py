@@ -8,7 +8,7 @@ from forgecrm.clients.api import clients_router, contacts_router
 from forgecrm.core.api import ActiveSessionAuth, BearerTokenAuth, FieldErrors
 from forgecrm.emails.api import emails_router, templates_router
 from forgecrm.events.api import events_router
-from forgecrm.followups.api import followups_router
+from forgecrm.followups.api import followups_router, sequences_router
 from forgecrm.timeline.api import communications_router
 
 api = NinjaAPI(
@@ -28,6 +28,8 @@ api.add_router("/admin/crm/emails", emails_router)
 api.add_router("/admin/crm/email-templates", templates_router)
 api.add_router("/admin/crm/events", events_router)
 api.add_router("/admin/crm/communications", communications_router)
+# Before the follow-ups router, whose /{task_id} would otherwise take /sequences.
+api.add_router("/admin/crm/followups/sequences", sequences_router)
 api.add_router("/admin/crm/followups", followups_router)
 
 

@@ -1,4 +1,4 @@
-"""Validation of follow-ups, shared by the pages and the JSON API."""
+"""Validation of follow-ups, sequences and rules, shared by the pages and the JSON API."""
 
 from datetime import datetime
 from typing import Any
@@ -7,7 +7,17 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from forgecrm.clients.models import Client, ContactPerson
-from forgecrm.followups.models import FollowUpStatus, FollowUpTask, FollowUpType, Priority
+from forgecrm.emails.models import EmailTemplate
+from forgecrm.followups.models import (
+    FollowUpRule,
+    FollowUpStatus,
+    FollowUpTask,
+    FollowUpType,
+    Priority,
+    Sequence,
+    SequenceStep,
+    StepKind,
+)
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 # Far-off years overflow when converted between time zones (year 0 or 10000).
@@ -124,3 +134,138 @@ class FilterForm(forms.Form):
         required=False, choices=[("", "All priorities"), *Priority.choices]
     )
     mine = forms.BooleanField(required=False, label="Only mine")
+
+
+# ---- Sequences and rules ---------------------------------------------------------------------
+
+
+class SequenceForm(forms.ModelForm):
+    class Meta:
+        model = Sequence
+        fields = ["name", "description", "is_active"]
+        labels = {"is_active": "Active (takes new enrollments)"}
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class StepForm(forms.ModelForm):
+    """One step: an email needs a template, a task needs a title."""
+
+    class Meta:
+        model = SequenceStep
+        fields = ["days", "kind", "template", "task_title", "task_type", "priority", "assignee"]
+        labels = {
+            "days": "Day",
+            "kind": "Step",
+            "task_title": "Task title",
+            "task_type": "Task type",
+        }
+        help_texts = {"days": "", "assignee": ""}
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = EmailTemplate.objects.filter(is_active=True)
+        self.fields["template"].empty_label = "Pick a template"
+        self.fields["assignee"].queryset = get_user_model().objects.filter(is_active=True)
+        self.fields["assignee"].empty_label = "Whoever enrolled the contact"
+        self.fields["days"].widget.attrs.update({"min": 0, "max": 3650})
+
+    def clean_days(self) -> int:
+        days = self.cleaned_data["days"]
+        if days > 3650:
+            raise forms.ValidationError("At most 3650 days (ten years).")
+        return days
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("kind") == StepKind.EMAIL and not data.get("template"):
+            self.add_error("template", "Pick the template of the email.")
+        if data.get("kind") == StepKind.TASK and not (data.get("task_title") or "").strip():
+            self.add_error("task_title", "Give the task a title.")
+        return data
+
+
+StepFormSet = forms.inlineformset_factory(
+    Sequence,
+    SequenceStep,
+    form=StepForm,
+    extra=1,
+    can_delete=True,
+    min_num=1,
+    validate_min=True,
+    max_num=30,
+    validate_max=True,
+)
+
+
+def contacts_by_ids(ids: list[int]) -> list[ContactPerson]:
+    """Live contacts of live clients, in the order asked."""
+    found = ContactPerson.objects.filter(
+        pk__in=ids, client__deleted_at__isnull=True
+    ).select_related("client")
+    by_id = {contact.pk: contact for contact in found}
+    return [by_id[pk] for pk in dict.fromkeys(ids) if pk in by_id]
+
+
+class ContactIdsField(forms.TypedMultipleChoiceField):
+    """Contact ids picked with a search box (the page never lists every contact)."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(coerce=int, choices=[], **kwargs)
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value).isdigit() and len(str(value)) < 19
+
+
+class EnrollForm(forms.Form):
+    """Bulk enroll from a sequence's page: contacts from anywhere."""
+
+    contacts = ContactIdsField(
+        label="People", error_messages={"required": "Pick at least one person."}
+    )
+
+    def clean_contacts(self) -> list[ContactPerson]:
+        contacts = contacts_by_ids(self.cleaned_data["contacts"])
+        if not contacts:
+            raise forms.ValidationError("None of these people exist any more.")
+        return contacts
+
+
+class ClientEnrollForm(forms.Form):
+    """From a client's page: a sequence, and which of the client's people."""
+
+    sequence = forms.ModelChoiceField(
+        queryset=Sequence.objects.filter(is_active=True), empty_label="Pick a sequence"
+    )
+    contacts = forms.ModelMultipleChoiceField(
+        queryset=ContactPerson.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label="People",
+        error_messages={"required": "Pick at least one person."},
+    )
+
+    def __init__(self, *args: Any, client: Client, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["contacts"].queryset = ContactPerson.objects.filter(client=client)
+
+
+class RuleForm(forms.ModelForm):
+    class Meta:
+        model = FollowUpRule
+        fields = ["email_type", "days", "priority", "is_active"]
+        labels = {
+            "email_type": "When an email of this type is sent",
+            "days": "follow up after (days)",
+            "is_active": "Active",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["days"].widget.attrs.update({"min": 1, "max": 365})
+        if self.instance.pk:
+            self.fields["email_type"].disabled = True
+
+    def clean_days(self) -> int:
+        days = self.cleaned_data["days"]
+        if not 1 <= days <= 365:
+            raise forms.ValidationError("Between 1 and 365 days.")
+        return days

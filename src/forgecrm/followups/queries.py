@@ -1,4 +1,4 @@
-"""Reads for follow-ups: the filtered list and the dashboard's sections.
+"""Reads for follow-ups: the filtered list, the dashboard's sections, sequences and rules.
 
 "Overdue" is never stored: an open follow-up is overdue when its due time has passed.
 """
@@ -10,11 +10,24 @@ from datetime import datetime, time, timedelta
 from itertools import islice
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from forgecrm.clients.models import Client
+from forgecrm.emails.models import EmailType
 from forgecrm.emails.queries import user_zone
-from forgecrm.followups.models import FollowUpStatus, FollowUpTask
+from forgecrm.followups.defaults import DEFAULT_SEQUENCES
+from forgecrm.followups.models import (
+    Enrollment,
+    EnrollmentStatus,
+    FollowUpRule,
+    FollowUpStatus,
+    FollowUpTask,
+    Sequence,
+    SequenceStep,
+    StepRun,
+)
 
 OPEN = (FollowUpStatus.PENDING, FollowUpStatus.IN_PROGRESS)
 UPCOMING_DAYS = 7
@@ -141,3 +154,97 @@ def next_for(user: User, *, limit: int = 5) -> list[FollowUpTask]:
         assignee=user, status__in=OPEN, client__deleted_at__isnull=True
     )
     return list(with_details(queryset).order_by("due_at", "id")[:limit])
+
+
+# ---- Sequences -----------------------------------------------------------------------------
+
+OPEN_ENROLLMENT = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED)
+
+
+def _count(queryset: QuerySet) -> Coalesce:
+    counted = queryset.order_by().values("sequence").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def sequence_list() -> QuerySet[Sequence]:
+    """Sequences by name, each with `step_count`, `open_count` and `enrolled_count`."""
+    mine = {"sequence": OuterRef("pk")}
+    return Sequence.objects.annotate(
+        step_count=_count(SequenceStep.objects.filter(**mine)),
+        open_count=_count(Enrollment.objects.filter(**mine, status__in=OPEN_ENROLLMENT)),
+        enrolled_count=_count(Enrollment.objects.filter(**mine)),
+    ).order_by("name")
+
+
+def missing_default_sequences() -> list[str]:
+    """Names of the ready-made sequences not created yet (or renamed)."""
+    names = [d["name"] for d in DEFAULT_SEQUENCES]
+    existing = set(Sequence.objects.filter(name__in=names).values_list("name", flat=True))
+    return [name for name in names if name not in existing]
+
+
+def sequence_steps(sequence: Sequence) -> list[SequenceStep]:
+    return list(sequence.steps.select_related("template", "assignee"))
+
+
+def enrollments_of(sequence: Sequence, *, status: str = "") -> QuerySet[Enrollment]:
+    """The sequence's enrollments (newest first) with what the detail page shows of each."""
+    queryset = Enrollment.objects.filter(sequence=sequence)
+    if status == "open":
+        queryset = queryset.filter(status__in=OPEN_ENROLLMENT)
+    elif status:
+        queryset = queryset.filter(status=status)
+    return queryset.select_related("contact", "client").order_by("-enrolled_at", "-id")
+
+
+@dataclass(frozen=True)
+class StepState:
+    """What became of one step for one enrollment: its run, or when it is due, or nothing."""
+
+    step: SequenceStep
+    run: StepRun | None = None
+    due_at: datetime | None = None
+    is_next: bool = False
+
+
+@dataclass
+class EnrollmentRow:
+    enrollment: Enrollment
+    states: list[StepState]
+
+
+def enrollment_rows(
+    enrollments: list[Enrollment], steps: list[SequenceStep]
+) -> list[EnrollmentRow]:
+    """Each enrollment with the state of every step (one query for all the runs)."""
+    runs: dict[int, dict[int | None, StepRun]] = {}
+    for done_run in StepRun.objects.filter(enrollment__in=[e.pk for e in enrollments]):
+        runs.setdefault(done_run.enrollment_id, {})[done_run.step_id] = done_run
+    rows = []
+    for enrollment in enrollments:
+        done = runs.get(enrollment.pk, {})
+        states = []
+        for step in steps:
+            run = done.get(step.pk)
+            due = None
+            if run is None and enrollment.is_open:
+                due = enrollment.anchor_at + timedelta(days=step.days)
+            states.append(StepState(step, run, due, is_next=step.pk == enrollment.next_step_id))
+        rows.append(EnrollmentRow(enrollment, states))
+    return rows
+
+
+def client_enrollments(client: Client) -> list[Enrollment]:
+    """A client's enrollments, open ones first, for its page (one query)."""
+    rows = (
+        Enrollment.objects.filter(client=client, contact__deleted_at__isnull=True)
+        .select_related("sequence", "contact", "next_step__template")
+        .order_by("-enrolled_at", "-id")[:50]
+    )
+    return sorted(rows, key=lambda e: not e.is_open)
+
+
+def rule_types_left() -> list[str]:
+    """Email types without a rule yet (a new rule can be added for them)."""
+    taken = set(FollowUpRule.objects.values_list("email_type", flat=True))
+    return [value for value in EmailType.values if value not in taken]

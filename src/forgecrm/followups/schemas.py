@@ -9,7 +9,16 @@ from ninja import Field, Schema
 from forgecrm.clients.schemas import LooseIn, Text, UserRef
 from forgecrm.core.api import ObjectId, PageParams
 from forgecrm.followups.forms import FollowUpForm
-from forgecrm.followups.models import FollowUpStatus, FollowUpTask, FollowUpType, Priority
+from forgecrm.followups.models import (
+    Enrollment,
+    EnrollmentStatus,
+    FollowUpStatus,
+    FollowUpTask,
+    FollowUpType,
+    Priority,
+    Sequence,
+    SequenceStep,
+)
 from forgecrm.followups.queries import FollowUpFilters
 
 # The API says "type" where the model says "task_type".
@@ -100,3 +109,103 @@ class FollowUpOut(Schema):
 
 def api_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
     return {API_NAMES.get(name, name): list(messages) for name, messages in errors.items()}
+
+
+# ---- Sequences -----------------------------------------------------------------------------
+
+
+class StepIn(LooseIn):
+    """A step. Send `id` to keep (and change) an existing step with its history."""
+
+    id: ObjectId | None = None
+    days: int | None = Field(None, description="Days after enrollment (0: at once).")
+    kind: Text = Field(None, examples=["email"], description="email or task.")
+    template: ObjectId | None = Field(None, description="The email template (email steps).")
+    task_title: Text = None
+    task_type: Text = Field(None, examples=["call"])
+    priority: Text = Field(None, examples=["medium"])
+    assignee: ObjectId | None = Field(None, description="Who gets the task (else the enroller).")
+
+
+class SequenceIn(LooseIn):
+    """A sequence. `name` and `steps` are required to create one. On update, fields sent are
+    changed; `steps`, when sent, is the whole new list (steps left out are removed)."""
+
+    name: Text = None
+    description: Text = None
+    is_active: bool | None = None
+    steps: list[StepIn] | None = None
+
+
+class StepOut(Schema):
+    id: int
+    days: int
+    kind: str
+    template: Ref | None = None
+    task_title: str
+    task_type: str
+    priority: str
+    assignee_id: int | None
+
+    @staticmethod
+    def resolve_template(step: SequenceStep) -> dict | None:
+        if step.template is None:
+            return None
+        return {"id": step.template.pk, "name": step.template.name}
+
+
+class SequenceOut(Schema):
+    id: int
+    name: str
+    description: str
+    is_active: bool
+    steps: list[StepOut]
+    open_count: int = Field(0, description="People active or paused in it.")
+    enrolled_count: int = Field(0, description="People ever enrolled.")
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_steps(sequence: Sequence) -> list[SequenceStep]:
+        return list(sequence.steps.all())
+
+
+class EnrollIn(Schema):
+    """Who to enroll: contact ids, or a client (its primary contact)."""
+
+    contacts: list[ObjectId] = Field(default_factory=list)
+    client: ObjectId | None = None
+
+
+class EnrollmentOut(Schema):
+    id: int
+    sequence: Ref
+    contact: Ref
+    client_id: int
+    status: str
+    enrolled_at: datetime
+    enrolled_by: UserRef | None
+    next_step_id: int | None
+    next_step_at: datetime | None
+    paused_at: datetime | None
+    stopped_at: datetime | None
+    stop_reason: str
+    stop_detail: str
+
+    @staticmethod
+    def resolve_contact(enrollment: Enrollment) -> dict:
+        return {"id": enrollment.contact_id, "name": enrollment.contact.full_name}
+
+
+class SkippedOut(Schema):
+    contact: int
+    reason: str
+
+
+class EnrolledOut(Schema):
+    enrolled: list[EnrollmentOut]
+    skipped: list[SkippedOut]
+
+
+class EnrollmentQuery(PageParams):
+    status: EnrollmentStatus | None = None

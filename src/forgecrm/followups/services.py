@@ -549,8 +549,10 @@ def ensure_default_sequences() -> int:
 
 
 @transaction.atomic
-def rule_update(*, rule: FollowUpRule, fields: dict[str, Any], actor: Actor) -> None:
+def rule_save(*, rule: FollowUpRule, fields: dict[str, Any], actor: Actor) -> FollowUpRule:
+    """Create or change a rule (from forms.RuleForm's cleaned data); audited."""
     with acting_as(actor):
         for name, value in fields.items():
             setattr(rule, name, value)
         rule.save()
+    return rule

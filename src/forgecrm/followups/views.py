@@ -7,16 +7,40 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from forgecrm.clients.models import Client
 from forgecrm.followups import queries, services
-from forgecrm.followups.forms import BulkForm, FilterForm, FollowUpForm, RescheduleForm, SkipForm
-from forgecrm.followups.models import FollowUpTask
+from forgecrm.followups.forms import (
+    BulkForm,
+    ClientEnrollForm,
+    EnrollForm,
+    FilterForm,
+    FollowUpForm,
+    RescheduleForm,
+    RuleForm,
+    SequenceForm,
+    SkipForm,
+    StepFormSet,
+    contacts_by_ids,
+)
+from forgecrm.followups.models import (
+    Enrollment,
+    EnrollmentStatus,
+    FollowUpRule,
+    FollowUpTask,
+    Sequence,
+)
 from forgecrm.followups.queries import FollowUpFilters
 
 SECTIONS = (
@@ -196,3 +220,259 @@ def create_for_client(request: HttpRequest, client_id: int) -> HttpResponse:
         messages.success(request, f"Follow-up “{task.title}” scheduled.")
         return redirect(client.get_absolute_url())
     return render(request, "followups/create.html", {"form": form, "client": client})
+
+
+# ---- Sequences -----------------------------------------------------------------------------
+
+VIEW_SEQUENCE, ADD_SEQUENCE, CHANGE_SEQUENCE = (
+    "followups.view_sequence",
+    "followups.add_sequence",
+    "followups.change_sequence",
+)
+ENROLL, CHANGE_ENROLLMENT = "followups.add_enrollment", "followups.change_enrollment"
+ENROLLMENTS_PER_PAGE = 50
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The POST data (even when empty), or None to show an unbound form."""
+    return request.POST if request.method == "POST" else None
+
+
+ENROLLMENT_FILTERS = [
+    ("", "All"),
+    ("open", "Active or paused"),
+    *[(value, label) for value, label in EnrollmentStatus.choices],
+]
+
+
+@login_required
+@permission_required(VIEW_SEQUENCE, raise_exception=True)
+@require_safe
+def sequences(request: HttpRequest) -> HttpResponse:
+    context = {
+        "sequences": list(queries.sequence_list()),
+        "missing_defaults": queries.missing_default_sequences(),
+    }
+    return render(request, "followups/sequences/list.html", context)
+
+
+@login_required
+@permission_required(ADD_SEQUENCE, raise_exception=True)
+@require_POST
+def add_ready_made(request: HttpRequest) -> HttpResponse:
+    added = services.ensure_default_sequences()
+    messages.success(request, f"{added} ready-made sequence(s) added; edit them as you like.")
+    return redirect("followups:sequences")
+
+
+def _edit(request: HttpRequest, sequence: Sequence, *, title: str) -> HttpResponse:
+    form = SequenceForm(_posted(request), instance=sequence)
+    formset = StepFormSet(_posted(request), instance=sequence, prefix="steps")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        saved = services.sequence_save(
+            sequence=form.save(commit=False),
+            steps=formset.save(commit=False),
+            removed=formset.deleted_objects,
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        messages.success(request, f"Sequence “{saved.name}” saved.")
+        return redirect("followups:sequence", pk=saved.pk)
+    context = {"form": form, "formset": formset, "sequence": sequence, "title": title}
+    return render(request, "followups/sequences/form.html", context)
+
+
+@login_required
+@permission_required(ADD_SEQUENCE, raise_exception=True)
+@require_http_methods(["GET", "HEAD", "POST"])
+def sequence_create(request: HttpRequest) -> HttpResponse:
+    return _edit(request, Sequence(), title="New sequence")
+
+
+@login_required
+@permission_required(CHANGE_SEQUENCE, raise_exception=True)
+@require_http_methods(["GET", "HEAD", "POST"])
+def sequence_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    sequence = get_object_or_404(Sequence, pk=pk)
+    return _edit(request, sequence, title=f"Edit “{sequence.name}”")
+
+
+@login_required
+@permission_required(VIEW_SEQUENCE, raise_exception=True)
+@require_safe
+def sequence_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    sequence = get_object_or_404(Sequence, pk=pk)
+    status = request.GET.get("status", "")
+    if status not in dict(ENROLLMENT_FILTERS):
+        status = ""
+    steps = queries.sequence_steps(sequence)
+    page = Paginator(
+        queries.enrollments_of(sequence, status=status), ENROLLMENTS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    context = {
+        "sequence": sequence,
+        "steps": steps,
+        "page": page,
+        "rows": queries.enrollment_rows(list(page.object_list), steps),
+        "status": status,
+        "status_filters": ENROLLMENT_FILTERS,
+    }
+    return render(request, "followups/sequences/detail.html", context)
+
+
+def _report_enrolled(request: HttpRequest, sequence: Sequence, result: services.Enrolled) -> None:
+    if result.enrollments:
+        names = ", ".join(e.contact.full_name for e in result.enrollments[:5])
+        more = len(result.enrollments) - 5
+        messages.success(
+            request,
+            f"Enrolled in “{sequence.name}”: {names}{f' and {more} more' if more > 0 else ''}.",
+        )
+    for contact, why in result.skipped:
+        messages.warning(request, f"{contact.full_name} not enrolled: {why}.")
+
+
+@login_required
+@permission_required(VIEW_SEQUENCE, raise_exception=True)
+@permission_required(ENROLL, raise_exception=True)
+@require_http_methods(["GET", "HEAD", "POST"])
+def sequence_enroll(request: HttpRequest, pk: int) -> HttpResponse:
+    """Bulk enroll: people picked with a search box, from any client."""
+    sequence = get_object_or_404(Sequence, pk=pk)
+    form = EnrollForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.enroll(
+                sequence=sequence,
+                contacts=form.cleaned_data["contacts"],
+                actor=request.user,  # type: ignore[arg-type]
+            )
+        except services.SequenceProblem as exc:
+            form.add_error(None, str(exc))
+        else:
+            _report_enrolled(request, sequence, result)
+            return redirect("followups:sequence", pk=sequence.pk)
+    picked = contacts_by_ids(
+        [int(v) for v in form.data.getlist("contacts") if v.isdigit() and len(v) < 19]
+        if form.is_bound
+        else []
+    )
+    context = {"sequence": sequence, "form": form, "picked": picked}
+    return render(request, "followups/sequences/enroll.html", context)
+
+
+@login_required
+@permission_required(ENROLL, raise_exception=True)
+@require_http_methods(["GET", "HEAD", "POST"])
+def client_enroll(request: HttpRequest, client_id: int) -> HttpResponse:
+    """From a client's page (or one of its people): pick a sequence and who goes through it."""
+    client = get_object_or_404(Client.objects, pk=client_id)
+    contact_id = request.GET.get("contact", "")
+    ticked = [int(contact_id)] if contact_id.isdigit() and len(contact_id) < 19 else []
+    if not ticked and client.primary_contact_id:
+        ticked = [client.primary_contact_id]
+    form = ClientEnrollForm(
+        request.POST or None,
+        client=client,
+        initial={"contacts": ticked, "sequence": request.GET.get("sequence")},
+    )
+    if request.method == "POST" and form.is_valid():
+        sequence = form.cleaned_data["sequence"]
+        try:
+            result = services.enroll(
+                sequence=sequence,
+                contacts=form.cleaned_data["contacts"],
+                actor=request.user,  # type: ignore[arg-type]
+            )
+        except services.SequenceProblem as exc:
+            form.add_error("sequence", str(exc))
+        else:
+            _report_enrolled(request, sequence, result)
+            return redirect(f"{client.get_absolute_url()}#sequences")
+    context = {"client": client, "form": form, "has_sequences": Sequence.objects.exists()}
+    return render(request, "followups/sequences/client_enroll.html", context)
+
+
+def _enrollment_action(request: HttpRequest, pk: int, action: Any, done: str) -> HttpResponse:
+    enrollment = get_object_or_404(
+        Enrollment.objects.select_related("sequence", "contact", "client"), pk=pk
+    )
+    try:
+        action(enrollment=enrollment, actor=request.user)
+    except services.SequenceProblem as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"{enrollment.contact.full_name}: “{enrollment.sequence.name}” {done}."
+        )
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("followups:sequence", pk=enrollment.sequence_id)
+
+
+@login_required
+@permission_required(CHANGE_ENROLLMENT, raise_exception=True)
+@require_POST
+def enrollment_pause(request: HttpRequest, pk: int) -> HttpResponse:
+    return _enrollment_action(request, pk, services.enrollment_pause, "paused")
+
+
+@login_required
+@permission_required(CHANGE_ENROLLMENT, raise_exception=True)
+@require_POST
+def enrollment_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    return _enrollment_action(request, pk, services.enrollment_resume, "resumed")
+
+
+@login_required
+@permission_required(CHANGE_ENROLLMENT, raise_exception=True)
+@require_POST
+def enrollment_stop(request: HttpRequest, pk: int) -> HttpResponse:
+    return _enrollment_action(request, pk, services.enrollment_stop, "stopped")
+
+
+# ---- Rules ---------------------------------------------------------------------------------
+
+EDIT_RULES = "followups.edit_rules"
+
+
+@login_required
+@permission_required(EDIT_RULES, raise_exception=True)
+@require_safe
+def rules(request: HttpRequest) -> HttpResponse:
+    context = {"rules": FollowUpRule.objects.all(), "can_add": queries.rule_types_left()}
+    return render(request, "followups/rules/list.html", context)
+
+
+def _rule_form(request: HttpRequest, rule: FollowUpRule, *, title: str) -> HttpResponse:
+    form = RuleForm(_posted(request), instance=rule)
+    if request.method == "POST" and form.is_valid():
+        services.rule_save(
+            rule=rule,
+            fields=form.cleaned_data,
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        messages.success(
+            request, f"Rule saved: {rule.get_email_type_display()} → {rule.days} days."
+        )
+        return redirect("followups:rules")
+    return render(
+        request, "followups/rules/form.html", {"form": form, "rule": rule, "title": title}
+    )
+
+
+@login_required
+@permission_required(EDIT_RULES, raise_exception=True)
+@require_http_methods(["GET", "HEAD", "POST"])
+def rule_create(request: HttpRequest) -> HttpResponse:
+    return _rule_form(request, FollowUpRule(), title="New rule")
+
+
+@login_required
+@permission_required(EDIT_RULES, raise_exception=True)
+@require_http_methods(["GET", "HEAD", "POST"])
+def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(FollowUpRule, pk=pk)
+    return _rule_form(
+        request, rule, title=f"Rule for {rule.get_email_type_display().lower()} emails"
+    )

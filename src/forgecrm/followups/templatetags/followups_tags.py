@@ -1,7 +1,9 @@
-"""`{% next_followups %}`: the signed-in user's next open follow-ups, for the dashboard."""
+"""`{% next_followups %}`: the signed-in user's next open follow-ups, for the dashboard;
+`{% client_sequences client %}`: a client's sequences, for its page."""
 
 from django import template
 
+from forgecrm.clients.models import Client
 from forgecrm.followups import queries
 
 register = template.Library()
@@ -13,3 +15,20 @@ def next_followups(context: template.Context, limit: int = 5) -> dict:
     if not user.has_perm("followups.view_followuptask"):
         return {"allowed": False}
     return {"allowed": True, "tasks": queries.next_for(user, limit=limit)}
+
+
+@register.inclusion_tag("followups/sequences/_client.html", takes_context=True)
+def client_sequences(context: template.Context, client: Client) -> dict:
+    """The client's sequence enrollments and what each does next, for its page."""
+    request = context["request"]
+    user = request.user
+    if not user.has_perm("followups.view_enrollment"):
+        return {"allowed": False}
+    return {
+        "allowed": True,
+        "client": client,
+        "enrollments": queries.client_enrollments(client),
+        "can_enroll": user.has_perm("followups.add_enrollment"),
+        "request": request,
+        "perms": context.get("perms"),
+    }

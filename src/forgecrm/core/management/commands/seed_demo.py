@@ -13,6 +13,7 @@ from forgecrm.accounts.roles import ADMIN
 from forgecrm.clients.models import Client, ContactPerson
 from forgecrm.core.demo import DemoBuilder
 from forgecrm.emails.services import ensure_default_templates
+from forgecrm.followups.services import ensure_default_sequences
 
 USERNAME = "admin"
 FRAME = "=" * 72
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         admin = self.ensure_admin()
         added = ensure_default_templates()
         self.stdout.write(f"Ready-made email templates added: {added}.")
+        self.stdout.write(f"Ready-made follow-up sequences added: {ensure_default_sequences()}.")
         self.ensure_demo_data(admin)
 
     def ensure_admin(self) -> AbstractUser:
