@@ -1,12 +1,14 @@
 """Filing an unmatched message on a client by hand (the unmatched list's "assign")."""
 
 import pytest
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 
 from forgecrm.emails.models import Direction, EmailStatus
 from forgecrm.mailbox.models import FolderRole, MailboxFolder, MessageStatus
 from forgecrm.mailbox.services import AlreadyFiled, file_inbound, handle_message
 from forgecrm.timeline.models import Communication, CommunicationDirection
-from tests.factories import ClientFactory, ContactFactory, UserFactory
+from tests.factories import ClientFactory, ContactEmailFactory, ContactFactory, UserFactory
 from tests.mailbox.conftest import FIXTURES
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +59,22 @@ def test_the_contact_must_belong_to_the_client(unmatched):
         )
     unmatched.refresh_from_db()
     assert unmatched.status == MessageStatus.UNMATCHED
+
+
+def test_filing_is_audited_under_the_person_reading_is_not(unmatched):
+    client = ClientFactory()
+    nusrat = UserFactory(username="nusrat")
+    ContactEmailFactory(contact=ContactFactory(client=client), email="nusrat@meghnafoods.com.bd")
+    timeline_audit = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Communication)
+    )
+    from_contact = handle_message(
+        folder=unmatched.folder, uid=2, raw=(FIXTURES / "bengali_subject.eml").read_bytes()
+    )
+    assert from_contact.email.communication.client == client
+    assert not timeline_audit.exists()
+
+    email = file_inbound(message=unmatched, client=client, contact=None, actor=nusrat)
+
+    entry = timeline_audit.get()
+    assert entry.actor == nusrat and entry.object_pk == str(email.communication.pk)

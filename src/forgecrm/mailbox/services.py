@@ -518,11 +518,18 @@ def _from_header(parsed: Parsed) -> str:
 
 
 def _on_timeline(
-    email: Email, *, direction: str, auto_reply: bool = False, actor: User | None = None
+    email: Email,
+    *,
+    direction: str,
+    auto_reply: bool = False,
+    by_person: bool = False,
+    actor: User | None = None,
 ) -> None:
+    """The email's timeline entry. Entries the reader derives from mail are written outside
+    the audit log (as delivery does for sent mail); one a person files is audited."""
     if email.client_id is None:
         return
-    Communication.objects.create(
+    entry = Communication(
         kind=CommunicationType.EMAIL,
         direction=direction,
         subject=email.subject[:255],
@@ -534,6 +541,10 @@ def _on_timeline(
         outcome="Auto-reply (not counted as a reply)" if auto_reply else "",
         created_by=actor,
     )
+    if by_person:
+        entry.save()
+    else:
+        Communication.objects.bulk_create([entry])
 
 
 def _mark_replied(original: Email, *, at: datetime) -> None:
@@ -717,7 +728,7 @@ def file_inbound(
             contact=contact,
             actor=actor,
         )
-        _on_timeline(email, direction=CommunicationDirection.INBOUND, actor=actor)
+        _on_timeline(email, direction=CommunicationDirection.INBOUND, by_person=True, actor=actor)
     MailboxMessage.objects.filter(pk=message.pk).update(email=email)
     message.status, message.client, message.email = MessageStatus.ASSIGNED, client, email
     return email
