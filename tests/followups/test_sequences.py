@@ -250,3 +250,11 @@ def test_the_ready_made_sequences(member):
     assert run_at(START + timedelta(days=60)) == 3
     assert run_at(START + timedelta(days=60, minutes=1)) == 3
     assert not StepRun.objects.filter(outcome=StepOutcome.FAILED).exists()
+
+
+def test_a_step_whose_template_was_deleted_fails_saying_so(plan, rahim, member):
+    enroll(plan, rahim, member)
+    emails.template_delete(template=plan.steps.first().template, actor=member)
+    assert run_at(START + timedelta(days=1)) == 1
+    run = StepRun.objects.get()
+    assert run.outcome == StepOutcome.FAILED and "template was deleted" in run.detail

@@ -163,11 +163,12 @@ class SequenceStep(models.Model):
     sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="steps")
     days = models.PositiveSmallIntegerField(help_text="Days after enrollment (0: at once).")
     kind = models.CharField(max_length=5, choices=StepKind.choices, default=StepKind.EMAIL)
+    # Deleting a template leaves its steps without one: they fail, saying so, until edited.
     template = models.ForeignKey(
         "emails.EmailTemplate",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="sequence_steps",
     )
     task_title = models.CharField(max_length=200, blank=True)
@@ -193,7 +194,7 @@ class SequenceStep(models.Model):
     @property
     def label(self) -> str:
         if self.kind == StepKind.EMAIL:
-            return f"email “{self.template}”" if self.template_id else "email"
+            return f"email “{self.template}”" if self.template_id else "email (no template)"
         return f"task “{self.task_title}”"
 
 

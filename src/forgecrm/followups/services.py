@@ -490,7 +490,10 @@ def _reason_to_stop(enrollment: Enrollment) -> tuple[str, str] | None:
 
 def _do_step(enrollment: Enrollment, step: SequenceStep, *, now: datetime) -> StepRun:
     run = StepRun(enrollment=enrollment, step=step, step_label=str(step)[:300], ran_at=now)
-    if step.kind == StepKind.EMAIL:
+    if step.kind == StepKind.EMAIL and step.template is None:
+        run.outcome = StepOutcome.FAILED
+        run.detail = "Its email template was deleted: pick another one in the sequence."
+    elif step.kind == StepKind.EMAIL:
         try:
             with transaction.atomic():
                 run.email = email_services.email_send(
