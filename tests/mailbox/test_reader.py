@@ -301,7 +301,9 @@ def test_broken_mail_is_recorded_and_the_rest_is_read(imap, proposal, monkeypatc
     assert "the suppression list is unavailable" in failed[1].error
     assert failed[1].subject == "Undelivered Mail Returned to Sender"
     assert MailboxMessage.objects.get(uid=1).status == MessageStatus.UNMATCHED
-    assert MailboxMessage.objects.get(uid=3).subject == "Monthly report"
+    malformed = MailboxMessage.objects.get(uid=3)
+    assert malformed.subject == "Monthly report"
+    assert "NoBoundaryInMultipartDefect" in malformed.error
     proposal.refresh_from_db()
     assert proposal.replied_at is not None
 

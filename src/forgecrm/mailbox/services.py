@@ -317,6 +317,8 @@ def _describe(row: MailboxMessage, parsed: Parsed) -> None:
     row.to_addresses = ", ".join(parsed.to_addresses)
     row.subject = parsed.subject
     row.sent_at = parsed.sent_at
+    if parsed.defects:
+        row.error = "Read as far as it goes; malformed: " + ", ".join(parsed.defects)
 
 
 def _seen_before(row: MailboxMessage) -> MailboxMessage | None:
