@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "forgecrm.core.context_processors.navigation",
+                "forgecrm.mailbox.context_processors.mailbox_warning",
             ],
         },
     },
@@ -163,6 +164,10 @@ if IMAP_URL and not IMAP_URL.startswith(("imap://", "imaps://")):
 IMAP_POLL_MINUTES = env.int("IMAP_POLL_MINUTES", default=5)
 if not 1 <= IMAP_POLL_MINUTES <= 59:
     raise ImproperlyConfigured(f"IMAP_POLL_MINUTES={IMAP_POLL_MINUTES} must be 1 to 59")
+# Admins see a warning on every page when the mailbox has not been read for this long.
+MAILBOX_STALE_MINUTES = env.int("MAILBOX_STALE_MINUTES", default=30)
+if MAILBOX_STALE_MINUTES < 1:
+    raise ImproperlyConfigured(f"MAILBOX_STALE_MINUTES={MAILBOX_STALE_MINUTES} must be 1 or more")
 # An address is suppressed (no more sends) at this many soft bounces; one hard bounce is enough.
 SOFT_BOUNCE_LIMIT = env.int("SOFT_BOUNCE_LIMIT", default=3)
 # The JSON API carries attachments base64-encoded (4/3 of their size) in the request body.

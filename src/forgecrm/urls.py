@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/crm/email-templates/", include(email_templates)),
     path("admin/crm/followups/", include("forgecrm.followups.urls")),
     path("admin/crm/notifications/", include("forgecrm.notifications.urls")),
+    path("admin/crm/mailbox/", include("forgecrm.mailbox.urls")),
     path("calendar/", include("forgecrm.events.feed_urls")),
     path("api/", api.urls),
     path("t/", include("forgecrm.emails.tracking_urls")),

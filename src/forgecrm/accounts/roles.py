@@ -42,6 +42,15 @@ ADMIN_EXTRA = (
     ("notifications", "edit_cadence"),
     ("followups", "edit_rules"),
 )
+# Admins and managers watch the mailbox reader, ask it to read and sort what it could not file.
+MAILBOX_ROLES = (ADMIN, MANAGER)
+MAILBOX_PERMISSIONS = (
+    "view_mailboxfolder",
+    "view_mailboxrun",
+    "add_mailboxrun",
+    "view_mailboxmessage",
+    "change_mailboxmessage",
+)
 
 
 def crm_permissions(actions: tuple[str, ...]) -> list[Permission]:
@@ -68,4 +77,10 @@ def sync_roles(**_kwargs) -> None:
                 permissions += list(
                     Permission.objects.filter(content_type__app_label=app_label, codename=codename)
                 )
+        if role in MAILBOX_ROLES:
+            permissions += list(
+                Permission.objects.filter(
+                    content_type__app_label="mailbox", codename__in=MAILBOX_PERMISSIONS
+                )
+            )
         group.permissions.set(permissions)

@@ -9,6 +9,7 @@ NAV_ITEMS = (
     ("Calendar", "events:calendar", "calendar3", "events.view_importantdate"),
     ("Emails", "emails:list", "envelope", "emails.view_email"),
     ("Follow-ups", "followups:dashboard", "alarm", "followups.view_followuptask"),
+    ("Mailbox", "mailbox:status", "mailbox2", "mailbox.view_mailboxrun"),
 )
 
 

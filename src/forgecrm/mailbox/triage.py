@@ -1,0 +1,41 @@
+"""What people do on the mailbox pages besides assigning (`services.file_inbound`): ignore
+unmatched messages and ask the worker for a read.
+
+Kept apart from `services.py` (the reader) so the pages' writes and the reader change
+independently; both are plain functions that views and any job can call.
+"""
+
+import logging
+from collections.abc import Iterable
+
+from django.contrib.auth.models import User
+
+from forgecrm.mailbox import queries
+from forgecrm.mailbox.models import MailboxMessage, MessageStatus
+from forgecrm.mailbox.tasks import read_mailbox_now
+
+log = logging.getLogger(__name__)
+
+
+class ReadRefused(Exception):
+    """A read cannot be asked for now (not configured, or one is going); says why."""
+
+
+def ignore_messages(*, ids: Iterable[int], actor: User | None) -> int:
+    """Mark these unmatched messages ignored (kept, and still assignable later); returns how
+    many changed. Messages someone filed meanwhile are left alone."""
+    changed = MailboxMessage.objects.filter(
+        pk__in=list(ids), status=MessageStatus.UNMATCHED
+    ).update(status=MessageStatus.IGNORED)
+    log.info("%s ignored %d unmatched message(s)", actor or "someone", changed)
+    return changed
+
+
+def request_read(*, rescan: bool) -> None:
+    """Queue a read of the mailbox for the worker (`rescan` walks every message again,
+    skipping those already read, so it is safe at any time)."""
+    if not queries.imap_account():
+        raise ReadRefused("The mailbox is not configured: set IMAP_URL first.")
+    if queries.run_going():
+        raise ReadRefused("A read of the mailbox is going now; its result will show below.")
+    read_mailbox_now(rescan=rescan)
