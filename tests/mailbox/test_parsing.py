@@ -132,3 +132,12 @@ def test_a_person_writing_about_a_vacation_is_not_an_auto_reply():
         b"In-Reply-To: <proposal.20261118@pixelforgebd.com>\r\n\r\nLet's launch after Eid.\r\n"
     )
     assert not parse(raw).auto_reply
+
+
+def test_a_mail_system_notice_no_parser_understands_is_never_a_persons_reply():
+    raw = (
+        b"From: MAILER-DAEMON@mx.example.net\r\nSubject: Re: Website redesign proposal\r\n"
+        b"In-Reply-To: <proposal.20261118@pixelforgebd.com>\r\n\r\nSomething went wrong.\r\n"
+    )
+    parsed = parse(raw)
+    assert parsed.bounce is None and parsed.auto_reply

@@ -236,13 +236,16 @@ def _is_attachment(part: Message) -> bool:
 
 
 def is_auto_reply(message: Message, parsed: Parsed) -> bool:
-    """RFC 3834's Auto-Submitted, the X-Autoreply family, Precedence, or a telling subject."""
+    """RFC 3834's Auto-Submitted, the X-Autoreply family, Precedence, a mailer-daemon
+    sender, or a telling subject."""
     auto_submitted = header(message, "Auto-Submitted").strip().lower()
     if auto_submitted and not auto_submitted.startswith("no"):
         return True
     if any(header(message, h) for h in ("X-Autoreply", "X-Autorespond", "X-Autoresponse")):
         return True
     if header(message, "Precedence").strip().lower() in {"auto_reply", "bulk", "junk"}:
+        return True
+    if BOUNCE_SENDER.match(parsed.from_address):  # a mail system's notice nobody could parse
         return True
     return bool(AUTO_REPLY_SUBJECT.search(parsed.subject))
 
