@@ -1,10 +1,12 @@
 """Sequences: steps at their time, exactly once, and stopping on reply, bounce or unsubscribe."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
 import time_machine
+from django.db import connection
 
 from forgecrm.emails import services as emails
 from forgecrm.emails.models import Direction, Email, EmailStatus, Suppression, SuppressionReason
@@ -258,3 +260,39 @@ def test_a_step_whose_template_was_deleted_fails_saying_so(plan, rahim, member):
     assert run_at(START + timedelta(days=1)) == 1
     run = StepRun.objects.get()
     assert run.outcome == StepOutcome.FAILED and "template was deleted" in run.detail
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_do_the_step_once(member):
+    """Real concurrency (PostgreSQL): both workers read the due step and claim it together."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time; the race needs PostgreSQL")
+    template = EmailTemplateFactory(template_type="other")
+    sequence = Sequence.objects.create(name="Race")
+    SequenceStep.objects.create(sequence=sequence, days=0, template=template)
+    SequenceStep.objects.create(sequence=sequence, days=5, template=template)  # stays active
+    contact = contact_with_address(first_name="Rahim")
+    services.enroll(sequence=sequence, contacts=[contact], actor=member, at=START)
+    claim = services._claim
+    both_ready = threading.Barrier(2, timeout=10)
+
+    def claim_together(**kwargs):
+        both_ready.wait()
+        return claim(**kwargs)
+
+    ran: list[int] = []
+
+    def worker() -> None:
+        try:
+            ran.append(services.run_due_steps(now=START + timedelta(minutes=1)))
+        finally:
+            connection.close()
+
+    with mock.patch.object(services, "_claim", side_effect=claim_together):
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert sorted(ran) == [0, 1]
+    assert Email.objects.count() == 1 and StepRun.objects.count() == 1
