@@ -296,3 +296,11 @@ def test_two_workers_at_once_do_the_step_once(member):
             thread.join(timeout=30)
     assert sorted(ran) == [0, 1]
     assert Email.objects.count() == 1 and StepRun.objects.count() == 1
+
+
+def test_resuming_with_no_step_left_completes_it(plan, rahim, member):
+    enrollment = enroll(plan, rahim, member)
+    services.enrollment_pause(enrollment=enrollment, actor=member)
+    services.sequence_save(sequence=plan, steps=[], removed=list(plan.steps.all()), actor=member)
+    enrollment = services.enrollment_resume(enrollment=enrollment, actor=member)
+    assert enrollment.status == EnrollmentStatus.COMPLETED

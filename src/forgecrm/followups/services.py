@@ -354,7 +354,9 @@ def enrollment_resume(*, enrollment: Enrollment, actor: Actor) -> Enrollment:
         )
     paused_for = timezone.now() - row.paused_at
     with acting_as(actor):
-        row.status, row.paused_at = EnrollmentStatus.ACTIVE, None
+        row.paused_at = None
+        # Its remaining steps may have been removed while it was paused.
+        row.status = EnrollmentStatus.ACTIVE if row.next_step_id else EnrollmentStatus.COMPLETED
         row.anchor_at += paused_for
         if row.next_step_at is not None:
             row.next_step_at += paused_for
