@@ -304,3 +304,11 @@ def test_resuming_with_no_step_left_completes_it(plan, rahim, member):
     services.sequence_save(sequence=plan, steps=[], removed=list(plan.steps.all()), actor=member)
     enrollment = services.enrollment_resume(enrollment=enrollment, actor=member)
     assert enrollment.status == EnrollmentStatus.COMPLETED
+
+
+def test_nothing_is_done_for_a_contact_in_the_trash(plan, rahim, member):
+    enroll(plan, rahim, member)
+    rahim.deleted_at = START
+    rahim.save(update_fields=["deleted_at"])
+    assert run_at(START + timedelta(days=5)) == 0
+    assert not Email.objects.exists() and not FollowUpTask.objects.exists()

@@ -407,9 +407,13 @@ def run_due_steps(*, now: datetime | None = None) -> int:
     """Do the step that is due of each active enrollment (one per enrollment per run);
     returns how many ran. Safe to run twice at once: see run_step."""
     now = now or timezone.now()
-    due = Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE, next_step_at__lte=now).order_by(
-        "next_step_at", "id"
-    )
+    # People (or clients) in the trash wait: restored, they go on where they were.
+    due = Enrollment.objects.filter(
+        status=EnrollmentStatus.ACTIVE,
+        next_step_at__lte=now,
+        contact__deleted_at__isnull=True,
+        client__deleted_at__isnull=True,
+    ).order_by("next_step_at", "id")
     ids = list(due.values_list("pk", flat=True)[:STEPS_PER_RUN])
     return sum(1 for pk in ids if run_step(enrollment_id=pk, now=now) is not None)
 
