@@ -82,13 +82,41 @@ def test_a_plain_message_mentioning_an_error_code_is_no_bounce():
     assert parse(raw).bounce is None
 
 
+def test_raw_utf8_headers_as_modern_mail_apps_send_them():
+    raw = (
+        "From: নুসরাত জাহান <nusrat@meghnafoods.com.bd>\r\nSubject: ধন্যবাদ\r\n"
+        "To: Pixel Forge <hello@pixelforgebd.com>\r\n\r\nঠিক আছে\r\n"
+    ).encode()
+    parsed = parse(raw)
+    assert (parsed.from_name, parsed.subject) == ("নুসরাত জাহান", "ধন্যবাদ")
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    if hasattr(value, "__dataclass_fields__"):
+        return [s for name in value.__dataclass_fields__ for s in _strings(getattr(value, name))]
+    return []
+
+
+HEADERISH = st.tuples(st.binary(max_size=40), st.binary(max_size=40), st.binary(max_size=200)).map(
+    lambda parts: b"From: %s <a@example.com>\r\nSubject: %s\r\n\r\n%s" % parts
+)
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.binary(max_size=4000))
-def test_random_bytes_never_crash_the_parser(raw):
+@given(st.one_of(st.binary(max_size=4000), HEADERISH))
+def test_random_bytes_never_crash_the_parser_and_give_storable_text(raw):
     try:
-        parse(raw)
+        parsed = parse(raw)
     except Unreadable as error:
         assert str(error)
+        return
+    for text in _strings(parsed):
+        assert "\x00" not in text
+        text.encode("utf-8")  # no lone surrogates: PostgreSQL stores it
 
 
 @settings(max_examples=300, deadline=None)

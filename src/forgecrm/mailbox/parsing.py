@@ -15,7 +15,7 @@ import email.header
 import email.utils
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import UTC, datetime
 from email import policy
 from email.message import Message
@@ -125,7 +125,31 @@ def parse(raw: bytes) -> Parsed:
     parsed.auto_reply = (
         parsed.bounce is None and parsed.receipt is None and is_auto_reply(message, parsed)
     )
-    return parsed
+    return _storable(parsed)
+
+
+def readable(text: str) -> str:
+    """Text a database can store: raw 8-bit header bytes (kept by the email package as
+    surrogate escapes) decoded as UTF-8 where they are, replacement marks where not; no NUL."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", "replace").decode("utf-8")
+    return text.replace("\x00", "")
+
+
+def _storable(value):  # type: ignore[no-untyped-def]
+    """`readable` applied to every string of a result, however deep."""
+    if isinstance(value, str):
+        return readable(value)
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(value, **{f.name: _storable(getattr(value, f.name)) for f in fields(value)})
+    return value
 
 
 def header(message: Message, name: str) -> str:

@@ -40,7 +40,7 @@ from forgecrm.mailbox.models import (
     MessageKind,
     MessageStatus,
 )
-from forgecrm.mailbox.parsing import Parsed, Unreadable, parse
+from forgecrm.mailbox.parsing import Parsed, Unreadable, parse, readable
 from forgecrm.timeline.models import Communication, CommunicationDirection, CommunicationType
 
 log = logging.getLogger(__name__)
@@ -218,7 +218,7 @@ def _record(
         failure = {
             "kind": MessageKind.FAILED,
             "status": MessageStatus.FAILED,
-            "error": f"{type(error).__name__}: {error}"[:2000].replace("\x00", ""),
+            "error": readable(f"{type(error).__name__}: {error}"[:2000]),
             "size": fetched.size,
             "digest": hashlib.sha256(fetched.raw).hexdigest(),
             "run": run,
