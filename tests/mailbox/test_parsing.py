@@ -142,7 +142,11 @@ def test_mutated_fixtures_never_crash_the_parser(raw, mutations, seed):
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(st.one_of(st.binary(max_size=2000), st.sampled_from(FIXTURE_BYTES).map(lambda b: b[::-1])))
+@given(
+    st.one_of(
+        st.binary(max_size=2000), HEADERISH, st.sampled_from(FIXTURE_BYTES).map(lambda b: b[::-1])
+    )
+)
 def test_garbage_becomes_a_ledger_row_never_an_exception(raw):
     folder, _ = MailboxFolder.objects.get_or_create(
         name="INBOX", defaults={"role": FolderRole.INBOX, "uidvalidity": 1}
