@@ -1,5 +1,7 @@
 """Reports that must not change anything: successful deliveries and unread dispositions."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from forgecrm.emails.models import EmailStatus
@@ -49,3 +51,27 @@ def test_a_receipt_for_a_message_deleted_unread_does_not_mark_it_read(inbox):
     assert "deleted" in row.error
     email.refresh_from_db()
     assert email.read_at is None
+
+
+def test_a_bounce_for_two_addresses_marks_each_ones_own_email(inbox):
+    sent_at = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # the bounce came 15 minutes later
+    first = EmailFactory(to="nobody@dhakatextiles.com.bd", sent_at=sent_at)
+    second = EmailFactory(to="gone@dhakatextiles.com.bd", sent_at=sent_at)
+    raw = (
+        (FIXTURES / "dsn_postfix.eml")
+        .read_bytes()
+        .replace(b"<bounce.postfix@pixelforgebd.com>", b"<unknown@elsewhere.example>")
+        .replace(
+            b"Final-Recipient: rfc822; nobody@dhakatextiles.com.bd",
+            b"Final-Recipient: rfc822; gone@dhakatextiles.com.bd\n"
+            b"Action: failed\nStatus: 5.1.1\n\n"
+            b"Final-Recipient: rfc822; nobody@dhakatextiles.com.bd",
+        )
+    )
+
+    row = handle_message(folder=inbox, uid=1, raw=raw)
+
+    assert row.kind == MessageKind.BOUNCE
+    for email in (first, second):
+        email.refresh_from_db()
+        assert email.status == EmailStatus.BOUNCED

@@ -569,12 +569,13 @@ def _bounce(row: MailboxMessage, parsed: Parsed) -> MailboxMessage:
     """Hand each failed address to record_bounce, with the email it bounced when found."""
     assert parsed.bounce is not None
     at = _when(parsed, row)
-    original = _email_with_id(parsed.bounce.original_message_id)
-    if original is not None and original.direction != Direction.OUTBOUND:
-        original = None
+    quoted = _email_with_id(parsed.bounce.original_message_id)
+    if quoted is not None and quoted.direction != Direction.OUTBOUND:
+        quoted = None
+    original = quoted
     details = []
     for failure in parsed.bounce.failures:
-        email = original or _last_send_to(failure.address, before=at)
+        email = quoted or _last_send_to(failure.address, before=at)
         record_bounce(
             address=failure.address,
             permanent=failure.permanent,
