@@ -37,7 +37,8 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-def imap(settings):
+def refusing_imap(settings):
+    """IMAP configured, on a port that refuses connections."""
     settings.IMAP_URL = f"imap://hello%40pixelforgebd.com:s3cret@127.0.0.1:{closed_port()}"
     return settings.IMAP_URL
 
@@ -115,7 +116,7 @@ def test_without_imap_the_panel_says_how_to_configure_it(admin_client_, settings
     assert not MailboxRun.objects.exists()
 
 
-def test_the_panel_shows_folders_last_success_and_failed_runs(admin_client_, imap, inbox):
+def test_the_panel_shows_folders_last_success_and_failed_runs(admin_client_, refusing_imap, inbox):
     MailboxFolder.objects.create(name="Sent", role=FolderRole.SENT, last_read_at=NOON)
     unmatched_message(inbox, 1)
     unmatched_message(inbox, 2, status=MessageStatus.FAILED, kind=MessageKind.FAILED)
@@ -134,7 +135,7 @@ def test_the_panel_shows_folders_last_success_and_failed_runs(admin_client_, ima
     assert 'hx-trigger="every 2s"' not in page  # nothing going: no polling
 
 
-def test_read_now_runs_the_reader_and_shows_its_error(admin_client_, imap):
+def test_read_now_runs_the_reader_and_shows_its_error(admin_client_, refusing_imap):
     # Huey runs the task at once in the tests; the mailbox refuses the connection.
     response = admin_client_.post("/admin/crm/mailbox/read", headers={"HX-Request": "true"})
     assert response.status_code == 200
@@ -147,7 +148,9 @@ def test_read_now_runs_the_reader_and_shows_its_error(admin_client_, imap):
     assert "A read of the mailbox was asked for" in fragment
 
 
-def test_full_rescan_is_recorded_as_such_and_refused_while_a_read_goes(admin_client_, imap):
+def test_full_rescan_is_recorded_as_such_and_refused_while_a_read_goes(
+    admin_client_, refusing_imap
+):
     admin_client_.post("/admin/crm/mailbox/rescan")
     assert MailboxRun.objects.get().trigger == RunTrigger.RESCAN
     MailboxRun.objects.create(trigger=RunTrigger.SCHEDULE, lock="running")
@@ -156,7 +159,7 @@ def test_full_rescan_is_recorded_as_such_and_refused_while_a_read_goes(admin_cli
     assert MailboxRun.objects.count() == 2
 
 
-def test_the_runs_table_polls_until_the_read_is_finished(admin_client_, imap):
+def test_the_runs_table_polls_until_the_read_is_finished(admin_client_, refusing_imap):
     with time_machine.travel(NOON, tick=False):
         asked = NOON.isoformat()
         waiting = admin_client_.get("/admin/crm/mailbox/runs", {"asked": asked}).content.decode()
@@ -175,7 +178,43 @@ def test_the_runs_table_polls_until_the_read_is_finished(admin_client_, imap):
         assert "hx-trigger" not in done and "Done" in done
 
 
-def test_a_read_the_worker_never_starts_is_reported(admin_client_, imap):
+def test_read_now_against_a_real_mailbox_files_the_mail_and_clears_the_warning(
+    admin_client_, imap, settings
+):
+    settings.MAILBOX_STALE_MINUTES = 30
+    finished_run(NOON, ok=False, error="LOGIN failed")
+    imap.append("unknown_sender.eml")
+    with time_machine.travel(NOON + timedelta(hours=1), tick=False):
+        before = admin_client_.get(STATUS).content.decode()
+        assert 'id="mailbox-stale"' in before
+        admin_client_.post("/admin/crm/mailbox/read")
+        page = admin_client_.get(STATUS)
+    run = MailboxRun.objects.filter(trigger=RunTrigger.MANUAL).get()
+    assert (run.ok, run.messages_read) == (True, 1), run.error
+    assert 'id="mailbox-stale"' not in page.content.decode()
+    assert page.context["status"].unmatched == 1
+    folders = {f.name: f.read_count for f in page.context["status"].folders}
+    assert folders["INBOX"] == 1
+    listed = admin_client_.get(UNMATCHED).context["page"]
+    assert [m.subject for m in listed] == ["Do you build e-commerce sites?"]
+
+
+def test_the_panel_takes_as_many_queries_for_many_runs_and_folders(admin_client_, refusing_imap):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client_.get(STATUS).status_code == 200
+        return len(captured)
+
+    MailboxFolder.objects.create(name="INBOX")
+    finished_run(NOON, ok=True)
+    few = queries()
+    for n in range(20):
+        MailboxFolder.objects.create(name=f"Folder {n}")
+        finished_run(NOON + timedelta(minutes=n + 1), ok=n % 2 == 0, error="x")
+    assert queries() == few
+
+
+def test_a_read_the_worker_never_starts_is_reported(admin_client_, refusing_imap):
     with time_machine.travel(NOON + timedelta(minutes=3), tick=False):
         page = admin_client_.get("/admin/crm/mailbox/runs", {"asked": NOON.isoformat()})
     assert "The worker has not started the read you asked for" in page.content.decode()
@@ -292,7 +331,7 @@ def test_assigning_to_someone_of_another_client_is_refused(admin_client_, inbox)
 
 
 def test_the_warning_appears_when_reading_stops_and_goes_when_it_works(
-    admin_client_, member_client, imap, settings
+    admin_client_, member_client, refusing_imap, settings
 ):
     settings.MAILBOX_STALE_MINUTES = 30
     finished_run(NOON, ok=True)
@@ -312,7 +351,7 @@ def test_the_warning_appears_when_reading_stops_and_goes_when_it_works(
 
 
 def test_no_warning_without_imap_and_a_never_successful_reader_is_reported(
-    admin_client_, imap, settings
+    admin_client_, refusing_imap, settings
 ):
     with time_machine.travel(NOON + timedelta(hours=2), tick=False):
         finished_run(NOON, ok=False, error="LOGIN failed")
@@ -322,7 +361,7 @@ def test_no_warning_without_imap_and_a_never_successful_reader_is_reported(
         assert 'id="mailbox-stale"' not in admin_client_.get("/admin/crm/clients/").content.decode()
 
 
-def test_the_warning_costs_one_query(admin_client_, imap):
+def test_the_warning_costs_one_query(admin_client_, refusing_imap):
     finished_run(NOON, ok=True)
     with CaptureQueriesContext(connection) as captured:
         admin_client_.get("/admin/crm/clients/")
