@@ -75,3 +75,31 @@ def test_a_bounce_for_two_addresses_marks_each_ones_own_email(inbox):
     for email in (first, second):
         email.refresh_from_db()
         assert email.status == EmailStatus.BOUNCED
+
+
+def test_a_reply_to_their_own_follow_up_still_answers_our_email(inbox):
+    ours = EmailFactory(message_id="<proposal.20261118@pixelforgebd.com>")
+    theirs = EmailFactory(
+        message_id="<nudge.1@dhakatextiles.com.bd>",
+        direction="inbound",
+        status=EmailStatus.RECEIVED,
+        client=ours.client,
+    )
+    raw = (
+        (FIXTURES / "reply_gmail.eml")
+        .read_bytes()
+        .replace(
+            b"In-Reply-To: <proposal.20261118@pixelforgebd.com>",
+            b"In-Reply-To: " + theirs.message_id.encode(),
+        )
+        .replace(
+            b"References: <proposal.20261118@pixelforgebd.com>",
+            b"References: <proposal.20261118@pixelforgebd.com> " + theirs.message_id.encode(),
+        )
+    )
+
+    row = handle_message(folder=inbox, uid=1, raw=raw)
+
+    assert row.kind == MessageKind.REPLY
+    ours.refresh_from_db()
+    assert ours.replied_at is not None

@@ -387,12 +387,15 @@ def known_sender(address: str) -> Sender | None:
 
 
 def _thread_email(message_ids: list[str]) -> Email | None:
-    """The email of ours this message answers (In-Reply-To first, then References)."""
+    """The email of the thread this message answers: the most direct one we sent
+    (In-Reply-To first, then References), else the most direct one we received."""
     ids = [m for m in message_ids if len(m) <= 255][:50]
     if not ids:
         return None
     found = {e.message_id: e for e in Email.objects.filter(message_id__in=ids)}
-    return next((found[m] for m in ids if m in found), None)
+    matches = [found[m] for m in ids if m in found]
+    ours = (e for e in matches if e.direction == Direction.OUTBOUND)
+    return next(ours, matches[0] if matches else None)
 
 
 def _inbound(row: MailboxMessage, parsed: Parsed) -> MailboxMessage:
