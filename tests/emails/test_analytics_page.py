@@ -42,6 +42,7 @@ def test_the_page_shows_the_rates_by_type_client_and_period(viewer_client):
     assert (result["totals"]["sent"], result["totals"]["open_rate"]) == (4, 75.0)
     assert 'data-figure="open_rate">75.0%' in page
     assert 'data-figure="reply_rate">25.0%' in page
+    assert "after 20 h on average" in page  # sent 2 Nov 04:00, answered 3 Nov 00:00
     clients = [(r["client_name"], r["sent"], r["open_rate"]) for r in response.context["clients"]]
     assert clients == [("Acme", 2, 100.0), ("Beta", 2, 50.0)]
     assert "mail-privacy proxies" in page

@@ -132,6 +132,7 @@ def test_analytics_on_a_known_set_of_emails(api):
         "click_rate": 20.0,
         "reply_rate": 20.0,
         "bounce_rate": 0.0,
+        "response_hours": 20.0,  # sent 2 Nov 04:00, answered 3 Nov 00:00
     }
     by_type = {row["email_type"]: (row["sent"], row["open_rate"]) for row in result["by_type"]}
     assert by_type == {"proposal": (2, 100.0), "invoice": (2, 50.0), "follow-up": (1, 0.0)}

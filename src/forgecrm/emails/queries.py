@@ -10,9 +10,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import (
+    Aggregate,
+    Avg,
     Count,
     DateTimeField,
+    DurationField,
     Exists,
+    ExpressionWrapper,
     F,
     OuterRef,
     Prefetch,
@@ -423,20 +427,35 @@ def _rate(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
 
 
-def _measures() -> dict[str, Count]:
+def _measures() -> dict[str, Aggregate]:
     return {
         "sent": Count("id"),
         "opened": Count("id", filter=Q(first_opened_at__isnull=False)),
         "clicked": Count("id", filter=Q(click_count__gt=0)),
         "replied": Count("id", filter=Q(replied_at__isnull=False)),
         "bounced": Count("id", filter=Q(bounced_at__isnull=False)),
+        "response_time": Avg(
+            ExpressionWrapper(F("replied_at") - F("sent_at"), output_field=DurationField()),
+            filter=Q(replied_at__isnull=False),
+        ),
     }
 
 
+def _hours(value: timedelta | float | None) -> float | None:
+    """An average duration in hours (SQLite averages durations as microseconds)."""
+    if value is None:
+        return None
+    seconds = value.total_seconds() if isinstance(value, timedelta) else value / 1_000_000
+    return round(seconds / 3600, 1)
+
+
 def with_rates(row: dict[str, Any]) -> dict[str, Any]:
-    """A row of counts with its open, click, reply and bounce rates (percent of sent)."""
+    """A row of counts with its open, click, reply and bounce rates (percent of sent) and
+    the average time to the first reply, in hours (None without replies)."""
+    counts = {key: value for key, value in row.items() if key != "response_time"}
     return {
-        **row,
+        **counts,
+        "response_hours": _hours(row.get("response_time")),
         "open_rate": _rate(row["opened"], row["sent"]),
         "click_rate": _rate(row["clicked"], row["sent"]),
         "reply_rate": _rate(row["replied"], row["sent"]),

@@ -249,6 +249,9 @@ class Rates(Schema):
     click_rate: float
     reply_rate: float
     bounce_rate: float
+    response_hours: float | None = Field(
+        description="Average hours from sending to the first reply, over replied emails."
+    )
 
 
 class TypeRates(Rates):
