@@ -104,13 +104,23 @@ def test_a_long_thread_takes_as_many_queries_as_a_short_one(member_client):
             assert member_client.get(f"/admin/crm/emails/{email.pk}/").status_code == 200
         return len(captured)
 
-    first = EmailFactory(sent_at=START)
-    latest = inbound(first, after=timedelta(hours=1))
-    short = queries_for(first)
-    for n in range(120):
-        latest = (inbound if n % 2 else outbound_reply)(latest, after=timedelta(minutes=5))
-    assert len(email_thread(first)) == 122
-    assert queries_for(first) == short
+    def conversation(length: int):
+        first = latest = EmailFactory(sent_at=START)
+        for n in range(length - 1):
+            latest = (outbound_reply if n % 2 else inbound)(latest, after=timedelta(minutes=5))
+        return first
+
+    short, long = conversation(12), conversation(150)
+    assert len(email_thread(long)) == 150
+    assert len(email_thread(short)) == 12
+    assert queries_for(long) == queries_for(short)
+
+
+def test_a_lone_email_costs_one_lookup():
+    alone = EmailFactory()
+    with CaptureQueriesContext(connection) as captured:
+        email_thread(alone)
+    assert len(captured) == 2  # the lookup, then the thread's rows
 
 
 def test_a_page_without_a_conversation_shows_no_thread_section(member_client):

@@ -377,27 +377,30 @@ def email_thread(email: Email) -> list[Email]:
     sender's contact, `is_auto_reply` and `answers` (the message it answers, when in the
     thread).
 
-    Linked by Message-ID, In-Reply-To and References. Mail apps put the whole chain in
-    References, so one query finds every message naming the thread's first message; a few
-    more indexed rounds follow In-Reply-To for mail without References. The number of
+    Linked by Message-ID, In-Reply-To and References, in rounds of indexed lookups. A lone
+    email ends after the first. In a conversation the second round also finds every message
+    whose References name the thread's first message (mail apps put the whole chain there),
+    and a few more rounds follow In-Reply-To for mail without References: the number of
     queries does not grow with the thread's length.
     """
     known = set(_thread_ids(email))
     root = (email.references.split() or [email.in_reply_to or email.message_id])[0]
     found: dict[int, Email] = {}
     frontier = set(known)
-    matches = Q(references__contains=root) if root and len(root) <= 255 else Q(pk__in=[])
-    for _round in range(THREAD_ROUNDS):
-        rows = Email.objects.filter(
-            matches | Q(message_id__in=frontier) | Q(in_reply_to__in=frontier)
-        ).only("id", "message_id", "in_reply_to", "references")[: THREAD_LIMIT * 2]
+    for round_number in range(THREAD_ROUNDS):
+        matches = Q(message_id__in=frontier) | Q(in_reply_to__in=frontier)
+        if round_number == 1 and len(root) <= 255:
+            # A conversation, not a lone email: one unindexed scan for the whole chain.
+            matches |= Q(references__contains=root)
+        rows = Email.objects.filter(matches).only("id", "message_id", "in_reply_to", "references")[
+            : THREAD_LIMIT * 2
+        ]
         frontier = set()
         for row in rows:
             if row.pk not in found:
                 found[row.pk] = row
                 frontier.update(set(_thread_ids(row)) - known)
         known |= frontier
-        matches = Q(pk__in=[])
         if not frontier:
             break
     auto_reply = MailboxMessage.objects.filter(email=OuterRef("pk"), kind=MessageKind.AUTO_REPLY)
