@@ -138,3 +138,28 @@ def test_the_dashboard_shows_my_next_follow_ups(member_client, member, outsider,
     assert "Someone else's" not in html
     client.force_login(outsider)
     assert "My next follow-ups" not in client.get("/admin/crm/").content.decode()
+
+
+@time_machine.travel(NOON, tick=False)
+def test_the_client_page_lists_its_open_follow_ups_for_anyone(member_client, viewer_client):
+    acme = ClientFactory(name="Acme")
+    FollowUpFactory(client=acme, title="Chase the proposal", due_at=NOON - timedelta(days=1))
+    FollowUpFactory(client=acme, title="Call about hosting", due_at=NOON + timedelta(days=2))
+    FollowUpFactory(client=acme, title="Closed one", status=FollowUpStatus.COMPLETED)
+    FollowUpFactory(title="Another client's")
+    html = member_client.get(acme.get_absolute_url()).content.decode()
+    card = html[
+        html.index('id="next-followups-heading"') : html.index(
+            "</section>", html.index('id="next-followups-heading"')
+        )
+    ]
+    assert "Open follow-ups" in card
+    assert card.index("Chase the proposal") < card.index("Call about hosting")
+    assert "Overdue" in card and "Closed one" not in card and "Another client's" not in card
+    assert f"/admin/crm/followups/?client={acme.pk}" in card
+    assert f"/admin/crm/followups/clients/{acme.pk}/new/" in card
+
+    quiet = ClientFactory(name="Quiet Ltd")
+    html = viewer_client.get(quiet.get_absolute_url()).content.decode()
+    assert "No open follow-ups for Quiet Ltd." in html
+    assert f"/admin/crm/followups/clients/{quiet.pk}/new/" not in html  # a viewer cannot add

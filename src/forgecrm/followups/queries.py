@@ -156,6 +156,14 @@ def next_for(user: User, *, limit: int = 5) -> list[FollowUpTask]:
     return list(with_details(queryset).order_by("due_at", "id")[:limit])
 
 
+def next_for_client(client: Client, *, limit: int = 5) -> tuple[list[FollowUpTask], bool]:
+    """The client's next open follow-ups, whoever they are for (overdue first), and whether
+    there are more: one query."""
+    queryset = FollowUpTask.objects.filter(client=client, status__in=OPEN)
+    rows = list(with_details(queryset).order_by("due_at", "id")[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
 # ---- Sequences -----------------------------------------------------------------------------
 
 OPEN_ENROLLMENT = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED)

@@ -1,5 +1,6 @@
-"""`{% next_followups %}`: the signed-in user's next open follow-ups, for the dashboard;
-`{% client_sequences client %}`: a client's sequences, for its page."""
+"""`{% next_followups %}`: the signed-in user's next open follow-ups, for the dashboard, or
+with `client=` that client's, for its page; `{% client_sequences client %}`: a client's
+sequences, for its page."""
 
 from django import template
 
@@ -10,11 +11,20 @@ register = template.Library()
 
 
 @register.inclusion_tag("followups/_next.html", takes_context=True)
-def next_followups(context: template.Context, limit: int = 5) -> dict:
+def next_followups(context: template.Context, limit: int = 5, client: Client | None = None) -> dict:
     user = context["request"].user
     if not user.has_perm("followups.view_followuptask"):
         return {"allowed": False}
-    return {"allowed": True, "tasks": queries.next_for(user, limit=limit)}
+    if client is None:
+        return {"allowed": True, "tasks": queries.next_for(user, limit=limit)}
+    tasks, more = queries.next_for_client(client, limit=limit)
+    return {
+        "allowed": True,
+        "client": client,
+        "tasks": tasks,
+        "more": more,
+        "can_add": user.has_perm("followups.add_followuptask"),
+    }
 
 
 @register.inclusion_tag("followups/sequences/_client.html", takes_context=True)
