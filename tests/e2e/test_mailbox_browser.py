@@ -117,3 +117,41 @@ def test_the_panel_on_a_phone_reads_now_and_rescans_after_confirming(
     expect(page.locator("#messages-empty")).to_contain_text("Nothing to sort out.")
     assert MailboxMessage.objects.get().status == MessageStatus.IGNORED
     assert real_problems(page) == []
+
+
+def test_an_unmatched_message_is_assigned_with_the_client_picker(page, live_server):
+    from playwright.sync_api import expect
+
+    from tests.factories import ClientFactory, ContactFactory
+
+    user = UserFactory(username="mahmud", role=MANAGER)
+    client = ClientFactory(name="Meghna Traders")
+    ContactFactory(client=client, first_name="Farhana", last_name="Akter")
+    inbox = MailboxFolder.objects.create(name="INBOX", role=FolderRole.INBOX, uidvalidity=7)
+    message = MailboxMessage.objects.create(
+        folder=inbox,
+        uidvalidity=7,
+        uid=3,
+        kind=MessageKind.UNMATCHED,
+        status=MessageStatus.UNMATCHED,
+        from_address="farhana.personal@mail.example",
+        message_id="<shop@mail.example>",
+        subject="About our shop",
+        body_text="Writing from my own address.",
+    )
+
+    sign_in_with_session(page, live_server, user)
+    page.goto(f"/admin/crm/mailbox/messages/{message.pk}/")
+    page.locator(".ts-wrapper input").fill("Meghna")
+    page.locator(".ts-dropdown .option", has_text="Meghna Traders").click()
+    contact = page.get_by_label("Contact (optional)")
+    expect(contact.locator("option", has_text="Farhana Akter")).to_have_count(1)
+    contact.select_option(label="Farhana Akter")
+    page.get_by_role("button", name="Assign").click()
+
+    expect(page.locator(".alert")).to_contain_text("Filed on Meghna Traders")
+    expect(page.locator("h1")).to_have_text("About our shop")
+    message.refresh_from_db()
+    assert message.status == MessageStatus.ASSIGNED
+    assert message.email.contact.first_name == "Farhana"
+    assert real_problems(page) == []

@@ -15,6 +15,9 @@
         maxItems: 1,
         loadThrottle: 250,
         placeholder: "Type a company name",
+        // Leave the field once a client is picked: its typing line closes, so the page below
+        // does not move under the pointer (a click on the next button would be lost).
+        onItemAdd: function () { this.blur(); },
         load: function (query, callback) {
           if (!query.length) return callback();
           fetch(url + "?q=" + encodeURIComponent(query), { headers: { Accept: "application/json" } })
