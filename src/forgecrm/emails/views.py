@@ -158,8 +158,32 @@ def _add_service_errors(form: forms.Form, error: ValidationError) -> None:
 # ---- History -----------------------------------------------------------------------------
 
 
-class HistoryFilterForm(forms.Form):
+class DateRangeForm(forms.Form):
+    """Two days (From, To) in the user's zone; To before From is refused."""
+
+    date_from = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+
+class HistoryFilterForm(DateRangeForm):
     """The history's GET parameters; invalid ones are ignored (and said so)."""
+
+    field_order = ("q", "client", "email_type", "status", "date_from", "date_to")
 
     q = forms.CharField(label="Search", required=False, max_length=100)
     client = forms.ModelChoiceField(
@@ -179,27 +203,10 @@ class HistoryFilterForm(forms.Form):
         choices=[("", "Any status"), *EmailStatus.choices],
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    date_from = forms.DateField(
-        label="From",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
-    )
-    date_to = forms.DateField(
-        label="To",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
-    )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["client"].widget.attrs["data-client-search"] = reverse("emails:client_search")
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
-        return data
 
     def filters(self) -> tuple[queries.EmailFilters, list[str]]:
         self.is_valid()
@@ -251,7 +258,7 @@ def email_list(request: HttpRequest) -> HttpResponse:
 # ---- Analytics ---------------------------------------------------------------------------
 
 
-class AnalyticsFilterForm(forms.Form):
+class AnalyticsFilterForm(DateRangeForm):
     """The analytics page's GET parameters: a date range (days in the user's zone) and how
     to group the periods; invalid values are ignored."""
 
@@ -261,23 +268,6 @@ class AnalyticsFilterForm(forms.Form):
         choices=[("day", "Day"), ("week", "Week"), ("month", "Month")],
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    date_from = forms.DateField(
-        label="From",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
-    )
-    date_to = forms.DateField(
-        label="To",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
-        return data
 
 
 def _ranges(today: date) -> list[tuple[str, date, date]]:
