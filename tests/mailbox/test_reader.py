@@ -230,7 +230,7 @@ def test_a_read_receipt_sets_read_at_once(imap, proposal):
 
     proposal.refresh_from_db()
     assert proposal.read_at == datetime(2026, 11, 19, 5, 5, tzinfo=UTC)
-    receipt_events = proposal.events.filter(detail__startswith="Read receipt")
+    receipt_events = proposal.events.filter(kind="read")
     assert receipt_events.count() == 1
     assert "rahim@dhakatextiles.com.bd" in receipt_events.get().detail
     assert MailboxMessage.objects.filter(kind=MessageKind.READ_RECEIPT).count() == 2

@@ -231,6 +231,7 @@ class EventKind(models.TextChoices):
     OUTBOX = "outbox", "Kept in the outbox"
     SENT = "sent", "Accepted by the mail server"
     OPENED = "opened", "Opened"
+    READ = "read", "Read (receipt)"
     CLICKED = "clicked", "Clicked"
     REPLIED = "replied", "Replied"
     BOUNCED = "bounced", "Bounced"

@@ -639,7 +639,7 @@ def _read_receipt(row: MailboxMessage, parsed: Parsed) -> MailboxMessage:
         reporter = parsed.receipt.reporter or parsed.from_address
         EmailEvent.objects.create(
             email=original,
-            kind=EventKind.OPENED,
+            kind=EventKind.READ,
             occurred_at=at,
             detail=f"Read receipt from {reporter}: {parsed.receipt.disposition}".strip(": "),
         )
