@@ -50,8 +50,6 @@ from forgecrm.timeline.models import Communication, CommunicationDirection, Comm
 logger = logging.getLogger(__name__)
 
 RETRY_DELAY = timedelta(minutes=1)
-# A queued email no task has sent by then is picked up by the every-minute sweep.
-UNSENT_RECHECK = timedelta(minutes=5)
 LOAD_CHUNK = 200
 SWEEP_LIMIT = 1000
 

@@ -68,6 +68,10 @@ class EmailStatus(models.TextChoices):
     RECEIVED = "received", "Received"
 
 
+# A queued email no task has sent by then is picked up by the every-minute sweep.
+UNSENT_RECHECK = timedelta(minutes=5)
+
+
 class Direction(models.TextChoices):
     INBOUND = "inbound", "Inbound"
     OUTBOUND = "outbound", "Outbound"

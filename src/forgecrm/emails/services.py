@@ -29,9 +29,9 @@ from forgecrm.clients.models import Client, ContactEmail, ContactPerson, Project
 from forgecrm.core.audit import acting_as
 from forgecrm.core.files import store_upload
 from forgecrm.emails import defaults, rendering, sanitize, tasks, tracking
-from forgecrm.emails.delivery import UNSENT_RECHECK
 from forgecrm.emails.forms import clean_body_source, clean_subject_source
 from forgecrm.emails.models import (
+    UNSENT_RECHECK,
     Email,
     EmailAttachment,
     EmailEvent,
