@@ -124,6 +124,7 @@ def test_analytics_on_a_known_set_of_emails(api):
     result = api.get("/emails/analytics", {"period": "week", "min_sent": 2}).json()
     assert result["totals"] == {
         "sent": 5,
+        "tracked": 5,
         "opened": 3,
         "clicked": 1,
         "replied": 1,
@@ -148,6 +149,17 @@ def test_analytics_on_a_known_set_of_emails(api):
     assert (stricter["best_hour"], stricter["best_weekday"]) == (15, "Tuesday")
     by_month = api.get("/emails/analytics", {"period": "month", "date_from": "2026-11-09"}).json()
     assert [(r["period"], r["sent"]) for r in by_month["by_period"]] == [("2026-11-01", 2)]
+
+
+def test_mail_written_in_a_mail_app_counts_as_sent_but_not_as_unopened(api):
+    EmailFactory(sent_at=at(2, 4), first_opened_at=at(2, 5), open_count=1, click_count=1)
+    EmailFactory(sent_at=at(2, 6))
+    # Read from the Sent folder: it went out, but had no pixel and no tracked links.
+    EmailFactory(sent_at=at(2, 7), tracking_token=None, replied_at=at(3, 0))
+    totals = api.get("/emails/analytics").json()["totals"]
+    assert (totals["sent"], totals["tracked"], totals["opened"]) == (3, 2, 1)
+    assert (totals["open_rate"], totals["click_rate"]) == (50.0, 50.0)
+    assert totals["reply_rate"] == 33.3
 
 
 def test_a_viewer_reads_emails_but_an_outsider_does_not(viewer_api, outsider):

@@ -433,6 +433,7 @@ def _rate(part: int, whole: int) -> float:
 def _measures() -> dict[str, Aggregate]:
     return {
         "sent": Count("id"),
+        "tracked": Count("id", filter=Q(tracking_token__isnull=False)),
         "opened": Count("id", filter=Q(first_opened_at__isnull=False)),
         "clicked": Count("id", filter=Q(click_count__gt=0)),
         "replied": Count("id", filter=Q(replied_at__isnull=False)),
@@ -453,14 +454,16 @@ def _hours(value: timedelta | float | None) -> float | None:
 
 
 def with_rates(row: dict[str, Any]) -> dict[str, Any]:
-    """A row of counts with its open, click, reply and bounce rates (percent of sent) and
-    the average time to the first reply, in hours (None without replies)."""
+    """A row of counts with its reply and bounce rates (percent of sent), its open and click
+    rates (percent of tracked: mail written in a mail app and read from the Sent folder had
+    no pixel and no tracked links, so it cannot count as unopened) and the average time to
+    the first reply, in hours (None without replies)."""
     counts = {key: value for key, value in row.items() if key != "response_time"}
     return {
         **counts,
         "response_hours": _hours(row.get("response_time")),
-        "open_rate": _rate(row["opened"], row["sent"]),
-        "click_rate": _rate(row["clicked"], row["sent"]),
+        "open_rate": _rate(row["opened"], row["tracked"]),
+        "click_rate": _rate(row["clicked"], row["tracked"]),
         "reply_rate": _rate(row["replied"], row["sent"]),
         "bounce_rate": _rate(row["bounced"], row["sent"]),
     }

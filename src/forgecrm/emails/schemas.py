@@ -241,12 +241,15 @@ class AnalyticsQuery(Schema):
 
 class Rates(Schema):
     sent: int
+    tracked: int = Field(
+        description="Sent with open and click tracking (not mail read from the Sent folder)."
+    )
     opened: int
     clicked: int
     replied: int
     bounced: int
-    open_rate: float = Field(description="Percent of sent emails a person opened.")
-    click_rate: float
+    open_rate: float = Field(description="Percent of tracked emails a person opened.")
+    click_rate: float = Field(description="Percent of tracked emails with a click.")
     reply_rate: float
     bounce_rate: float
     response_hours: float | None = Field(
