@@ -191,6 +191,31 @@ def test_an_unsubscribed_address_stops_it(plan, rahim, member):
     assert not Email.objects.exists()
 
 
+def test_a_bounce_or_an_unsubscribe_stops_it_at_once_not_at_the_next_step(plan, member):
+    bouncing = contact_with_address(first_name="Bina", address="Bina@Acme.example")
+    leaving = contact_with_address(first_name="Lutfur", address="lutfur@acme.example")
+    staying = contact_with_address(first_name="Sadia", address="sadia@acme.example")
+    bounced, unsubscribed, kept = (enroll(plan, c, member) for c in (bouncing, leaving, staying))
+    emails.record_bounce(
+        address="bina@acme.example",
+        permanent=True,
+        email=None,
+        at=START + timedelta(hours=1),
+        detail="550 5.1.1 user unknown",
+    )
+    sent = EmailFactory(contact=leaving, client=leaving.client)
+    sent.recipients.create(address="lutfur@acme.example", contact=leaving)
+    emails.unsubscribe(token=sent.tracking_token, at=START + timedelta(hours=2), one_click=True)
+
+    for enrollment in (bounced, unsubscribed, kept):
+        enrollment.refresh_from_db()
+    assert (bounced.status, bounced.stop_reason) == (EnrollmentStatus.STOPPED, StopReason.BOUNCED)
+    assert bounced.stopped_at == START + timedelta(hours=1)
+    assert unsubscribed.stop_reason == StopReason.UNSUBSCRIBED
+    assert "lutfur@acme.example unsubscribed" in unsubscribed.stop_detail
+    assert kept.status == EnrollmentStatus.ACTIVE
+
+
 def test_pause_holds_the_steps_and_resume_shifts_them(plan, rahim, member):
     enrollment = enroll(plan, rahim, member)
     with time_machine.travel(START + timedelta(hours=12), tick=False):

@@ -54,6 +54,7 @@ from forgecrm.emails.queries import (
     unsubscribe_target,
     user_zone,
 )
+from forgecrm.emails.signals import address_suppressed
 from forgecrm.sales.models import Deal
 
 Actor = User | None
@@ -758,15 +759,18 @@ def _count_bounce(
         row.bounce_permanent = True
     else:
         row.soft_bounce_count += 1
-    if row.suppressed_at is None and (
+    newly_suppressed = row.suppressed_at is None and (
         permanent or row.soft_bounce_count >= settings.SOFT_BOUNCE_LIMIT
-    ):
+    )
+    if newly_suppressed:
         row.suppressed_at = at
     row.first_event_at = min(row.first_event_at, at)
     if at >= row.last_event_at:
         row.last_event_at, row.detail = at, detail
         row.email = email or row.email
     row.save()
+    if newly_suppressed:
+        address_suppressed.send(sender=Suppression, address=address, at=at)
 
 
 # Soft bounces older than this no longer count toward SOFT_BOUNCE_LIMIT.
@@ -829,6 +833,7 @@ def _suppress_unsubscribed(*, email: Email, address: str, at: datetime, detail: 
         row.suppressed_at = row.last_event_at = at
         row.detail, row.email = detail, email
         row.save()
+        address_suppressed.send(sender=Suppression, address=row.address.lower(), at=at)
     if not EmailEvent.objects.filter(email=email, kind=EventKind.UNSUBSCRIBED).exists():
         EmailEvent.objects.create(
             email=email, kind=EventKind.UNSUBSCRIBED, occurred_at=at, detail=address

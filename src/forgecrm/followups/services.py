@@ -374,6 +374,21 @@ def enrollment_stop(*, enrollment: Enrollment, actor: Actor) -> Enrollment:
     return row
 
 
+def stop_for_suppressed_address(*, address: str, at: datetime) -> int:
+    """An address stopped receiving our mail: the open enrollments of the contacts who have
+    it stop now, with the reason, rather than showing "active" until their next step."""
+    open_with_address = Enrollment.objects.filter(
+        status__in=OPEN_ENROLLMENT, contact__email_addresses__email__iexact=address
+    ).distinct()
+    stopped = 0
+    for enrollment in open_with_address.select_related("contact"):
+        reason = _reason_to_stop(enrollment)
+        if reason is not None:
+            _stop(enrollment, *reason, at=at)
+            stopped += 1
+    return stopped
+
+
 def _stop(enrollment: Enrollment, reason: str, detail: str, *, at: datetime) -> None:
     enrollment.status = EnrollmentStatus.STOPPED
     enrollment.stop_reason, enrollment.stop_detail = reason, detail
