@@ -9,20 +9,23 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
 
-from forgecrm.accounts.roles import ADMIN
+from forgecrm.accounts.roles import ADMIN, MEMBER
 from forgecrm.clients.models import Client, ContactPerson
 from forgecrm.core.demo import DemoBuilder
+from forgecrm.core.demo_history import HISTORY_DAYS, DemoHistory
 from forgecrm.emails.services import ensure_default_templates
 from forgecrm.followups.services import ensure_default_sequences
 
 USERNAME = "admin"
+MEMBER_USERNAME = "nusrat"
 FRAME = "=" * 72
 
 
 class Command(BaseCommand):
     help = (
         "Create the demo admin user (its password is printed once) and, on a database "
-        "without clients, about 50 demo clients with their contacts. Safe to run again."
+        "without clients, about 50 demo clients with their contacts and a few months of "
+        "demo history (emails, calls, follow-ups). Safe to run again."
     )
 
     def handle(self, *args, **options) -> None:
@@ -31,10 +34,11 @@ class Command(BaseCommand):
                 "seed_demo creates a superuser and made-up clients; it only runs with DEBUG=true."
             )
         admin = self.ensure_admin()
+        member = self.ensure_member()
         added = ensure_default_templates()
         self.stdout.write(f"Ready-made email templates added: {added}.")
         self.stdout.write(f"Ready-made follow-up sequences added: {ensure_default_sequences()}.")
-        self.ensure_demo_data(admin)
+        self.ensure_demo_data(admin, member)
 
     def ensure_admin(self) -> AbstractUser:
         """The demo admin; a new one gets a random password, an existing one is left alone."""
@@ -74,16 +78,51 @@ class Command(BaseCommand):
         )
         return admin
 
-    def ensure_demo_data(self, actor: AbstractUser) -> None:
+    def ensure_member(self) -> AbstractUser:
+        """A second person on the team, who sends emails and owns follow-ups in the demo."""
+        member, created = get_user_model().objects.get_or_create(
+            username=MEMBER_USERNAME,
+            defaults={
+                "first_name": "Nusrat",
+                "last_name": "Jahan",
+                "email": "nusrat@pixelforgebd.com",
+            },
+        )
+        if created:
+            member.set_unusable_password()
+            member.save(update_fields=["password"])
+            member.groups.add(Group.objects.get(name=MEMBER))
+            self.stdout.write(
+                f"Demo member {member.get_full_name()} ({MEMBER_USERNAME!r}) created with an "
+                f"unusable password: she cannot sign in until you run "
+                f"python manage.py changepassword {MEMBER_USERNAME}"
+            )
+        return member
+
+    def ensure_demo_data(self, actor: AbstractUser, member: AbstractUser) -> None:
         """Fill an empty CRM once; any client at all (even in the trash) means it is not empty."""
         if Client.all_objects.exists():
             self.stdout.write("Demo data skipped: the database already has clients.")
             return
         with transaction.atomic():
-            DemoBuilder(actor).build()
+            builder = DemoBuilder(actor)
+            clients = builder.build()
+            history = DemoHistory(
+                rng=builder.rng, today=builder.today, senders=[actor, member], clients=clients
+            ).build()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data created: {Client.objects.count()} clients, "
                 f"{ContactPerson.objects.count()} contact persons."
+            )
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo history (never actually sent) of the last {HISTORY_DAYS} days: "
+                f"{history['emails']} emails, {history['replies']} replies, "
+                f"{history['bounced']} bounced address suppressed; "
+                f"{history['logged']} calls, meetings, WhatsApp messages and notes; "
+                f"{history['followups']} follow-ups, {history['enrollments']} client in the "
+                f"onboarding sequence, {history['notifications']} notifications for {actor}."
             )
         )
