@@ -101,12 +101,17 @@ def test_the_empty_list(member_client):
     assert 'data-testid="notifications-empty"' in html
 
 
-def test_a_viewer_sees_notifications_but_cannot_mark_them(viewer_client, viewer):
-    item = NotificationFactory(user=viewer, url="/admin/crm/clients/")
+def test_a_viewer_opens_and_marks_read_their_own_notifications(viewer_client, viewer):
+    item, other, third = NotificationFactory.create_batch(3, user=viewer, url="/admin/crm/clients/")
     html = viewer_client.get("/admin/crm/notifications/").content.decode()
-    assert f'href="/admin/crm/clients/">{item.title}' in html
-    assert "Mark all read" not in html
-    assert viewer_client.post(f"/admin/crm/notifications/{item.pk}/open/").status_code == 403
+    assert f'action="/admin/crm/notifications/{item.pk}/open/"' in html
+    assert "Mark all read" in html
+    response = viewer_client.post(f"/admin/crm/notifications/{item.pk}/open/")
+    assert response.status_code == 302 and response["Location"] == "/admin/crm/clients/"
+    assert viewer_client.post(f"/admin/crm/notifications/{other.pk}/read/").status_code == 302
+    assert Notification.objects.filter(user=viewer, read_at__isnull=True).get() == third
+    assert viewer_client.post("/admin/crm/notifications/read-all/").status_code == 302
+    assert not Notification.objects.filter(user=viewer, read_at__isnull=True).exists()
 
 
 def test_the_alert_feed_gives_new_due_items_once(member_client, member):
