@@ -126,3 +126,26 @@ def test_the_settings_page_turns_it_off_and_on(member_client, member):
     assert not services.wants_morning_digest(member)
     member_client.post("/accounts/settings/", {"action": "digest", "morning_digest": "on"})
     assert services.wants_morning_digest(member)
+
+
+def test_owners_see_the_unassigned_follow_ups_of_their_clients(outbox):
+    """The same people reminders go to: the assignee, else the client's owner."""
+    owner = person("owner", "Asia/Dhaka")
+    colleague = person("colleague", "Asia/Dhaka")
+    mine = ClientFactory(name="Owned Ltd", owner=owner)
+    FollowUpFactory(client=mine, title="Nobody's call", assignee=None, due_at=DHAKA_8)
+    FollowUpFactory(
+        client=mine,
+        title="Colleague's call",
+        assignee=colleague,
+        due_at=DHAKA_8 + timedelta(hours=1),
+    )
+    assert run_at(DHAKA_8 + timedelta(minutes=30)) == 2
+    by_address = {m.to[0]: m for m in outbox}
+    owners = by_address[owner.email].body
+    assert (
+        "Nobody's call — Owned Ltd, was due Tue 10 Mar, 08:00 (unassigned, your client)" in owners
+    )
+    assert "Colleague's call" not in owners
+    assert "Nobody's call" not in by_address[colleague.email].body
+    assert "Colleague's call — Owned Ltd, at 09:00\n" in by_address[colleague.email].body

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, QuerySet
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -261,13 +261,19 @@ class Digest:
     today: list[FollowUpTask]
 
 
+def _followups_for(user: User | OuterRef) -> Q:
+    """The follow-ups a user is reminded of (see _followup_drafts): those assigned to them,
+    and those with no assignee of the clients they own."""
+    return Q(assignee=user) | Q(assignee__isnull=True, client__owner=user)
+
+
 def digest_for(user: User, *, now: datetime) -> Digest:
     """The user's open follow-ups overdue and due (later) today, in their time zone."""
     zone = user_zone(user)
     _, tomorrow = day_bounds(now, zone)
     rows = list(
         _open_followups()
-        .filter(assignee=user, due_at__lt=tomorrow)
+        .filter(_followups_for(user), due_at__lt=tomorrow)
         .select_related("contact")
         .order_by("due_at", "id")
     )
@@ -282,7 +288,9 @@ def digest_for(user: User, *, now: datetime) -> Digest:
 def _digest_candidates(*, now: datetime) -> list[User]:
     """Active users with an email address and open follow-ups due by tomorrow (UTC) who
     did not turn the digest off."""
-    due_soon = _open_followups().filter(assignee=OuterRef("pk"), due_at__lt=now + timedelta(days=1))
+    due_soon = _open_followups().filter(
+        _followups_for(OuterRef("pk")), due_at__lt=now + timedelta(days=1)
+    )
     opted_out = NotificationPreference.objects.filter(user=OuterRef("pk"), morning_digest=False)
     return list(
         User.objects.filter(is_active=True)
