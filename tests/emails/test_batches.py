@@ -1,13 +1,20 @@
 """The worker's batches: many emails over one connection, what each one says on the wire,
 and one bad email not holding up the others."""
 
+from collections.abc import Iterator
+from datetime import timedelta
+
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from django.core import mail
+from django.utils import timezone
 
 from forgecrm.clients.models import ContactPerson
-from forgecrm.emails import delivery
-from forgecrm.emails.models import Email, EmailAttachment, EmailStatus
+from forgecrm.emails import delivery, tasks
+from forgecrm.emails.models import Email, EmailAttachment, EmailRecipient, EmailStatus
 from forgecrm.emails.services import Attachment, Draft, emails_send_each
+from tests.emails.conftest import Recorder, free_port
 from tests.emails.factories import contact_with_address
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +98,93 @@ def test_a_mailbox_that_is_not_smtp_gets_the_messages_too(committed, member, set
         ["Person0 Rahman <person0@acme.example>"],
         ["Person1 Rahman <person1@acme.example>"],
     ]
+
+
+class RefusingOne:
+    """A mail server that refuses one recipient and accepts the others."""
+
+    def __init__(self, refused: str) -> None:
+        self.refused = refused
+        self.envelopes: list = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address == self.refused:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.envelopes.append(envelope)
+        return "250 2.0.0 Accepted"
+
+
+@pytest.fixture
+def server(smtp, settings) -> Iterator:
+    """Like `smtp`, but the next server is started by the test with its own handler."""
+
+    def start(handler, **options) -> None:
+        controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **options)
+        controller.start()
+        started.append(controller)
+        settings.EMAIL_PORT = controller.port
+
+    started: list = []
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+def test_a_recipient_the_server_refuses_is_named_on_the_sent_email(committed, server, member):
+    handler = RefusingOne("gone@acme.example")
+    server(handler)
+    [person] = contacts(1)
+    email = emails_send_each(
+        contacts=[person], draft=Draft(to=[], subject="Hi", body_html="<p>Hi</p>"), actor=member
+    )[0]
+    EmailRecipient.objects.create(email=email, kind="cc", address="gone@acme.example")
+    delivery.deliver(ids=[email.pk])
+
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SENT
+    assert email.last_error == "Refused gone@acme.example: 550 5.1.1 No such user here"
+    assert email.events.get(kind="sent").detail == email.last_error
+    assert handler.envelopes[0].rcpt_tos == ["person0@acme.example"]
+
+
+def test_a_password_smtplib_cannot_send_leaves_the_batch_queued_with_the_reason(
+    server, settings, member
+):
+    server(Recorder(), auth_require_tls=False, authenticator=lambda *args: AuthResult(True))
+    settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD = "hello", "pässwörd"
+    emails = emails_send_each(
+        contacts=contacts(2), draft=Draft(to=[], subject="Hi", body_html="<p>Hi</p>"), actor=member
+    )
+
+    delivery.deliver(ids=[e.pk for e in emails])  # returns: the worker is not held
+
+    for email in Email.objects.filter(pk__in=[e.pk for e in emails]):
+        assert (email.status, email.attempts) == (EmailStatus.QUEUED, 1)
+        assert "UnicodeEncodeError" in email.last_error
+
+
+def test_emails_a_dead_worker_held_are_failed_with_the_reason_not_resent(smtp, member):
+    emails = emails_send_each(
+        contacts=contacts(2), draft=Draft(to=[], subject="Hi", body_html="<p>Hi</p>"), actor=member
+    )
+    stranded, live = emails
+    now = timezone.now()
+    Email.objects.filter(pk=stranded.pk).update(
+        status=EmailStatus.SENDING, updated_at=now - timedelta(minutes=31)
+    )
+    Email.objects.filter(pk=live.pk).update(
+        status=EmailStatus.SENDING, updated_at=now - timedelta(minutes=5)
+    )
+    tasks.send_due_emails()
+
+    stranded.refresh_from_db()
+    live.refresh_from_db()
+    assert stranded.status == EmailStatus.FAILED
+    assert "may or may not have reached the mail server" in stranded.last_error
+    assert stranded.events.filter(kind="failed").count() == 1
+    assert live.status == EmailStatus.SENDING
+    assert smtp.envelopes == []

@@ -9,7 +9,7 @@ from django.test import Client as HttpClient
 
 from forgecrm.emails import services, tasks, tracking
 from forgecrm.emails.models import Email, EmailStatus, EventKind, Suppression
-from tests.emails.factories import contact_with_address
+from tests.emails.factories import EmailFactory, contact_with_address
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +82,38 @@ def test_the_message_carries_one_click_unsubscribe_headers_that_work(api, smtp, 
     )
     assert response.status_code == 200
     assert services.suppressed_addresses(["rahim@acme.example"]) == {"rahim@acme.example"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "email_type", "offered"),
+    [
+        ({"cc": ["karim@acme.example"]}, "follow-up", False),  # the link cannot tell who clicked
+        ({}, "invoice", False),  # one click in a mail app must not stop a client's invoices
+        ({}, "follow-up", True),
+    ],
+    ids=["shared", "invoice", "one contact"],
+)
+def test_the_one_click_header_only_goes_to_one_contact_and_not_on_business_mail(
+    api, smtp, rahim, extra, email_type, offered
+):
+    body = {"to": [rahim.pk], "subject": "Hi", "body_html": "<p>Hi</p>", "email_type": email_type}
+    response = api.post("/emails/schedule", {**body, **extra, "send_at": "2099-01-02T10:00:00Z"})
+    email = Email.objects.get(pk=response.json()["id"])
+    with time_machine.travel(email.scheduled_at + timedelta(seconds=1)):
+        tasks.send_due_emails()
+    [message] = smtp.messages
+    assert (message["List-Unsubscribe"] is not None) is offered
+
+
+def test_a_shared_link_unsubscribes_nobody(rahim):
+    email = EmailFactory(contact=rahim, client=rahim.client)
+    email.recipients.create(address="rahim@acme.example", contact=rahim)
+    email.recipients.create(address="karim@acme.example", kind="cc")
+    path = f"/u/{email.tracking_token}/"
+
+    response = HttpClient(enforce_csrf_checks=True).post(
+        path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+    assert "went to several people" in response.content.decode()
+    assert services.suppressed_addresses(["rahim@acme.example", "karim@acme.example"]) == set()

@@ -39,6 +39,7 @@ from forgecrm.emails.models import (
     EmailLink,
     EmailRecipient,
     EmailStatus,
+    EmailType,
     EventKind,
     RecipientKind,
     Suppression,
@@ -51,6 +52,12 @@ logger = logging.getLogger(__name__)
 
 RETRY_DELAY = timedelta(minutes=1)
 LOAD_CHUNK = 200
+# A claimed email whose batch has not touched it for this long belongs to a dead worker.
+STRANDED_AFTER = timedelta(minutes=30)
+STRANDED = (
+    "The worker stopped while sending this email, so it may or may not have reached the "
+    "mail server. Check with the recipient before sending it again."
+)
 SWEEP_LIMIT = 1000
 
 SENT, RETRY, FAILED = "sent", "retry", "failed"
@@ -120,6 +127,7 @@ def _hold(ids: list[int], *, now: datetime, status: str) -> None:
 
 def due_ids(*, now: datetime) -> list[int]:
     """Queue the scheduled emails that are due and return what the rate limit lets go now."""
+    fail_stranded(now=now)
     Email.objects.filter(status=EmailStatus.SCHEDULED, scheduled_at__lte=now).update(
         status=EmailStatus.QUEUED, next_attempt_at=now, updated_at=now
     )
@@ -181,6 +189,22 @@ def outgoing(ids: list[int], *, status: str = EmailStatus.SENDING) -> list[Outgo
     return list(found.values())
 
 
+# One-to-one business mail: a mail app's prominent "Unsubscribe" button on an invoice
+# would stop a client's invoices with one click.
+NO_UNSUBSCRIBE_HEADER = {EmailType.INVOICE, EmailType.QUOTE, EmailType.PROPOSAL, EmailType.SUPPORT}
+
+
+def _offers_unsubscribe(item: Outgoing) -> bool:
+    """Mail apps show their unsubscribe button for the List-Unsubscribe header; it is only
+    sent when the email went to one contact alone (the link cannot tell recipients apart)."""
+    email = item.email
+    return (
+        bool(email.contact_id and email.tracking_token)
+        and len(item.recipients) == 1
+        and email.email_type not in NO_UNSUBSCRIBE_HEADER
+    )
+
+
 def build_message(item: Outgoing) -> EmailMultiAlternatives:
     """The MIME message of an email: text and tracked HTML parts, attachments, headers.
 
@@ -191,7 +215,7 @@ def build_message(item: Outgoing) -> EmailMultiAlternatives:
     for recipient in item.recipients:
         by_kind[recipient.kind].append(formataddr((recipient.name, recipient.address)))
     headers = {"Message-ID": email.message_id}
-    if email.contact_id and email.tracking_token:  # RFC 8058 one-click unsubscribe
+    if _offers_unsubscribe(item):  # RFC 8058 one-click unsubscribe
         headers["List-Unsubscribe"] = f"<{tracking.unsubscribe_url(email.tracking_token)}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     if email.read_receipt_requested:
@@ -333,12 +357,20 @@ class Sender(threading.Thread):
         self.inbox.put(prepared)
 
     def results(self, count: int) -> list[Outcome]:
-        """The next `count` outcomes, in the order their messages were submitted."""
-        return [self.outcomes.get() for _ in range(count)]
+        """The next `count` outcomes, in the order their messages were submitted.
+
+        Every SMTP step times out after EMAIL_TIMEOUT, so a sender silent for much longer
+        is stuck: the task fails rather than holding a worker forever, and the emails it
+        held are failed later by `fail_stranded`."""
+        wait = max(60, settings.EMAIL_TIMEOUT * 10)
+        try:
+            return [self.outcomes.get(timeout=wait) for _ in range(count)]
+        except queue.Empty:
+            raise SenderStalled(f"No answer from the SMTP sender for {wait} s.") from None
 
     def finish(self) -> None:
         self.inbox.put(None)
-        self.join()
+        self.join(timeout=max(60, settings.EMAIL_TIMEOUT * 10))
 
     def run(self) -> None:
         self._open()
@@ -349,9 +381,11 @@ class Sender(threading.Thread):
             self._close()
 
     def _open(self) -> None:
+        """Connect; any failure (a refused login, a password smtplib cannot encode) leaves
+        the batch's emails to be retried, with the reason."""
         try:
             self.backend.open()
-        except OSError as error:
+        except Exception as error:
             self.down = classify(error)[1]
 
     def _outcome(self, prepared: Prepared) -> Outcome:
@@ -372,30 +406,67 @@ class Sender(threading.Thread):
         if self.down:
             return Outcome(prepared.email, RETRY, timezone.now(), self.down)
         try:
-            self._transmit(prepared)
+            refused = self._transmit(prepared)
         except OSError as error:
             result, detail = classify(error)
             if not isinstance(error, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
                 self._close()
                 self._open()
             return Outcome(prepared.email, result, timezone.now(), detail)
-        return Outcome(prepared.email, SENT, timezone.now())
+        detail = "; ".join(
+            f"Refused {address}: {code} {_text(answer)}"
+            for address, (code, answer) in refused.items()
+        )
+        return Outcome(prepared.email, SENT, timezone.now(), detail)
 
-    def _transmit(self, prepared: Prepared) -> None:
+    def _transmit(self, prepared: Prepared) -> dict[str, tuple[int, bytes]]:
+        """Send; the recipients the server refused while accepting the others."""
         if isinstance(self.backend, SMTPBackend):
             if self.backend.connection is None:
                 raise smtplib.SMTPServerDisconnected("Not connected to the mail server.")
-            self.backend.connection.sendmail(
+            return self.backend.connection.sendmail(
                 prepared.envelope_from, prepared.envelope_to, prepared.data
             )
-        elif prepared.message is not None:
+        if prepared.message is not None:
             self.backend.send_messages([prepared.message])
+        return {}
 
     def _close(self) -> None:
         try:
             self.backend.close()
-        except OSError:
+        except Exception:
             logger.warning("Could not close the SMTP connection cleanly", exc_info=True)
+
+
+class SenderStalled(RuntimeError):
+    """The sender thread stopped answering."""
+
+
+def _still_sending(ids: list[int]) -> None:
+    """A live batch refreshes its claims, so `fail_stranded` only takes a dead one's."""
+    Email.objects.filter(pk__in=ids, status=EmailStatus.SENDING).update(updated_at=timezone.now())
+
+
+def fail_stranded(*, now: datetime) -> int:
+    """Emails claimed by a worker that died mid-batch (a crash, a restart) and not touched
+    since STRANDED_AFTER: failed with the reason, never sent again by themselves, since the
+    server may have accepted them just before. Returns how many."""
+    stranded = list(
+        Email.objects.filter(
+            status=EmailStatus.SENDING, updated_at__lt=now - STRANDED_AFTER
+        ).values_list("pk", flat=True)
+    )
+    if not stranded:
+        return 0
+    with transaction.atomic():
+        failed = Email.objects.filter(pk__in=stranded, status=EmailStatus.SENDING).update(
+            status=EmailStatus.FAILED, last_error=STRANDED, next_attempt_at=None, updated_at=now
+        )
+        EmailEvent.objects.bulk_create(
+            EmailEvent(email_id=pk, kind=EventKind.FAILED, occurred_at=now, detail=STRANDED)
+            for pk in stranded
+        )
+    return failed
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
@@ -421,7 +492,8 @@ def _send_claimed(ids: list[int]) -> None:
     sender.start()
     waiting = 0
     try:
-        for chunk in _chunks(ids):
+        for done, chunk in enumerate(_chunks(ids)):
+            _still_sending(ids[done * LOAD_CHUNK :])
             items = outgoing(chunk)
             suppressed = active_suppressions(r.address for item in items for r in item.recipients)
             for item in items:
@@ -445,7 +517,7 @@ def _apply(outcome: Outcome) -> EventKind:
     email.attempts += 1
     email.updated_at = outcome.at
     if outcome.result == SENT:
-        email.status, email.sent_at, email.last_error = EmailStatus.SENT, outcome.at, ""
+        email.status, email.sent_at, email.last_error = EmailStatus.SENT, outcome.at, outcome.detail
         email.next_attempt_at = None
         return EventKind.SENT
     email.last_error = outcome.detail

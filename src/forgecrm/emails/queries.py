@@ -122,9 +122,12 @@ def suppression_list(filters: SuppressionFilters) -> QuerySet[Suppression]:
     return queryset.order_by("-last_event_at", "-id")
 
 
-def unsubscribe_target(token: str) -> tuple[Email, str] | None:
-    """The email with this tracking token and the address its unsubscribe link stops:
-    the recipient it was written for (its contact), else its first "to"."""
+def unsubscribe_target(token: str) -> tuple[Email, str | None] | None:
+    """The email with this tracking token and the address its unsubscribe link stops.
+
+    The address is None when the email went to more than one address: everyone got the
+    same link, so it cannot tell who clicked it, and one recipient must never unsubscribe
+    another."""
     email = (
         Email.objects.filter(tracking_token=token, direction=Direction.OUTBOUND)
         .prefetch_related("recipients")
@@ -133,10 +136,8 @@ def unsubscribe_target(token: str) -> tuple[Email, str] | None:
     )
     if email is None:
         return None
-    recipients = sorted(email.recipients.all(), key=lambda r: r.kind != "to")
-    own = next((r for r in recipients if r.contact_id and r.contact_id == email.contact_id), None)
-    chosen = own or next(iter(recipients), None)
-    return (email, chosen.address) if chosen is not None else None
+    recipients = list(email.recipients.all())
+    return email, (recipients[0].address if len(recipients) == 1 else None)
 
 
 def unsubscribed(address: str) -> bool:

@@ -809,7 +809,7 @@ def unsubscribe(*, token: str, at: datetime, one_click: bool) -> Suppression | N
     was only counting soft bounces becomes unsubscribed.
     """
     target = unsubscribe_target(token)
-    if target is None:
+    if target is None or target[1] is None:
         return None
     email, address = target
     how = "one click in the mail app" if one_click else "the link"
@@ -818,7 +818,8 @@ def unsubscribe(*, token: str, at: datetime, one_click: bool) -> Suppression | N
         with transaction.atomic():
             return _suppress_unsubscribed(email=email, address=address, at=at, detail=detail)
     except IntegrityError:  # a second click raced the first: that one suppressed it
-        return _suppress_unsubscribed(email=email, address=address, at=at, detail=detail)
+        with transaction.atomic():
+            return _suppress_unsubscribed(email=email, address=address, at=at, detail=detail)
 
 
 def _suppress_unsubscribed(*, email: Email, address: str, at: datetime, detail: str) -> Suppression:

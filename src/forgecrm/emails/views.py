@@ -115,8 +115,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if target is None:
         raise Http404
     email, address = target
-    done = queries.unsubscribed(address)
-    if request.method == "POST":
+    done = address is not None and queries.unsubscribed(address)
+    if request.method == "POST" and address is not None:
         one_click = request.POST.get("List-Unsubscribe") == "One-Click"
         services.unsubscribe(token=token, at=timezone.now(), one_click=one_click)
         done = True
