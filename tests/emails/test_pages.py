@@ -283,6 +283,16 @@ def test_the_contact_search_finds_contacts_with_an_address(member_client):
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "typed"), [("emails:contact_search", "farhana"), ("emails:client_search", "meghna")]
+)
+def test_the_pickers_shrug_off_a_nul_in_what_is_typed(member_client, name, typed):
+    contact_with_address("farhana@meghna.example", first_name="Farhana", client__name="Meghna")
+    response = member_client.get(reverse(name), {"q": f"\x00{typed}"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 1
+
+
 # ---- Templates -----------------------------------------------------------------------------
 
 

@@ -38,8 +38,9 @@ CONTACT_ORDERINGS = {
 
 
 def normalize_search(term: str) -> str:
-    """Lower-case; a phone-like term is reduced to its digits to match stored numbers."""
-    term = term.strip().lower()
+    """Lower-case, without NUL (PostgreSQL refuses it in text); a phone-like term is reduced
+    to its digits to match stored numbers."""
+    term = term.replace("\x00", "").strip().lower()
     if re.fullmatch(r"[+\d][\d\s().-]{5,}", term):
         return re.sub(r"\D", "", term)
     return term
