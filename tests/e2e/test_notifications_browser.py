@@ -104,6 +104,26 @@ def test_a_desktop_alert_for_a_new_overdue_follow_up(page, live_server, member):
     assert page.problems == []
 
 
+def test_a_burst_of_desktop_alerts_is_shown_whole(page, live_server, member):
+    """More alerts than the feed gives in one answer: the page asks again at once."""
+    page.context.grant_permissions(["notifications"], origin=live_server.url)
+    page.context.add_init_script(RECORD_ALERTS)
+    page.clock.install()
+    sign_in_with_session(page, live_server, member)
+    page.goto("/admin/crm/")
+    page.get_by_role("button", name="Notifications").click()
+    page.get_by_role("button", name="Enable desktop alerts").click()
+    page.get_by_role("button", name="Enable desktop alerts").wait_for(state="hidden")
+
+    burst = NotificationFactory.create_batch(25, user=member, kind="reminder")
+    page.clock.run_for(61_000)
+    page.wait_for_function("window.__alerts.length >= 25")
+    page.wait_for_timeout(300)
+    tags = [alert["tag"] for alert in page.evaluate("window.__alerts")]
+    assert tags == [f"forgecrm-{n.pk}" for n in burst]
+    assert page.problems == []
+
+
 def test_not_contacted_clients_and_their_cadence_on_a_phone(
     page, live_server, crm_admin, artifacts
 ):

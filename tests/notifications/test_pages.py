@@ -128,6 +128,21 @@ def test_the_alert_feed_gives_new_due_items_once(member_client, member):
     assert again["items"] == []
 
 
+def test_a_burst_of_alerts_comes_whole_page_by_page_oldest_first(member_client, member):
+    start = member_client.get("/admin/crm/notifications/alerts/").json()["latest"]
+    burst = NotificationFactory.create_batch(45, user=member, kind="overdue")
+    seen, after, answers = [], start, 0
+    while True:
+        data = member_client.get("/admin/crm/notifications/alerts/", {"after": after}).json()
+        answers += 1
+        seen += [item["id"] for item in data["items"]]
+        after = data["latest"]
+        if not data["more"]:
+            break
+    assert seen == [n.pk for n in burst]
+    assert answers == 3  # 20 + 20 + 5
+
+
 def test_the_not_contacted_list_and_the_dashboard_widget(member_client, member):
     quiet = ClientFactory(name="Quiet Gold Ltd", tier="gold", owner=member)
     CommunicationFactory(client=quiet, occurred_at=timezone.now() - timedelta(days=40))

@@ -27,7 +27,9 @@ from forgecrm.notifications.models import (
 )
 from forgecrm.timeline.models import Communication
 
-ALERTS_PER_POLL = 10
+# Desktop alerts per answer; when more are waiting the answer says so (`more`) and the page
+# asks again right away with the new `after`, so none is lost and none is shown twice.
+ALERTS_PER_POLL = 20
 # A desktop alert about something older than this is no news any more.
 ALERT_MAX_AGE = timedelta(hours=24)
 
@@ -47,7 +49,8 @@ def latest(user: User, *, limit: int = 8) -> list[Notification]:
 def alerts_after(
     user: User, *, after: int, now: datetime | None = None, limit: int = ALERTS_PER_POLL
 ) -> list[Notification]:
-    """Unread reminders and due/overdue items newer than id `after`, for desktop alerts."""
+    """Unread reminders and due/overdue items newer than id `after`, oldest first (the next
+    page starts after the last one), for desktop alerts."""
     now = now or timezone.now()
     rows = Notification.objects.filter(
         user=user,
@@ -55,7 +58,7 @@ def alerts_after(
         read_at__isnull=True,
         kind__in=ALERT_KINDS,
         created_at__gte=now - ALERT_MAX_AGE,
-    ).order_by("-id")
+    ).order_by("id")
     return list(rows[:limit])
 
 

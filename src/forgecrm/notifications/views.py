@@ -70,7 +70,8 @@ def alerts(request: HttpRequest) -> JsonResponse:
     """JSON for desktop alerts: new unread reminders and due/overdue items after `after`.
 
     Without `after` it only says the newest id, so turning alerts on does not replay
-    what came before.
+    what came before. Items come oldest first, ALERTS_PER_POLL at most; `latest` is the last
+    one given and `more` says whether others wait after it.
     """
     after = request.GET.get("after", "")
     user = request.user
@@ -82,10 +83,13 @@ def alerts(request: HttpRequest) -> JsonResponse:
                 "items": [],
             }
         )
-    items = queries.alerts_after(user, after=int(after))  # type: ignore[arg-type]
+    page = queries.ALERTS_PER_POLL
+    items = queries.alerts_after(user, after=int(after), limit=page + 1)  # type: ignore[arg-type]
+    more, items = len(items) > page, items[:page]
     return JsonResponse(
         {
             "latest": max([int(after), *(n.pk for n in items)]),
+            "more": more,
             "unread": queries.unread_count(user),  # type: ignore[arg-type]
             "items": [
                 {

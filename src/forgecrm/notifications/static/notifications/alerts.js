@@ -1,7 +1,8 @@
 // Desktop alerts for reminders and due/overdue follow-ups while a CRM page is open.
 // Polls the alerts feed every minute once the user enabled alerts (the permission request
-// needs a click). The last id seen is kept in localStorage, shared by every tab, and each
-// alert carries a tag, so an item is shown once however many tabs poll.
+// needs a click); when the feed says more are waiting, it asks again at once, so a burst of
+// alerts is shown whole, oldest first. The last id seen is kept in localStorage, shared by
+// every tab, and each alert carries a tag, so an item is shown once however many tabs poll.
 (() => {
   "use strict";
   const bell = document.querySelector("[data-alerts-url]");
@@ -63,7 +64,6 @@
     updateCount(data.unread);
     data.items
       .filter((item) => item.id > shownBefore)
-      .reverse()
       .forEach((item) => {
         const alert = new Notification(item.title, { body: item.body, tag: `forgecrm-${item.id}` });
         alert.onclick = () => {
@@ -72,6 +72,7 @@
           follow(item.url);
         };
       });
+    if (data.more) await poll();
   }
 
   button.addEventListener("click", async () => {
