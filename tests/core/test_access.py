@@ -118,3 +118,34 @@ def test_a_viewer_can_read_but_cannot_write(viewer, client, contact):
     assert LogEntry.objects.count() == audit_entries
     assert Client.all_objects.filter(deleted_at__isnull=True).count() == clients
     assert ContactPerson.all_objects.filter(deleted_at__isnull=True).count() == contacts
+
+
+# Pages only some roles may open, beyond "signed in with a CRM role".
+ADMIN_ONLY = ("admin/crm/followups/rules/", "admin/crm/notifications/settings/")
+ADMIN_AND_MANAGER = ("admin/crm/mailbox/", "api/admin/crm/mailbox")
+
+
+def _routes_under(prefixes: tuple[str, ...]) -> list[str]:
+    return [r for r in protected_routes() if r.startswith(prefixes)]
+
+
+def test_the_role_only_pages_are_found():
+    assert _routes_under(ADMIN_ONLY) and _routes_under(ADMIN_AND_MANAGER)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "refused"),
+    [
+        ("member", ADMIN_ONLY + ADMIN_AND_MANAGER),
+        ("viewer", ADMIN_ONLY + ADMIN_AND_MANAGER),
+        ("manager", ADMIN_ONLY),
+    ],
+)
+def test_roles_are_refused_the_pages_above_them(request, client, contact, role, refused):
+    client.force_login(request.getfixturevalue(role))
+    for route in _routes_under(refused):
+        url = concrete_url(route, contact.pk)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code in (403, 405), (role, method, url, response.status_code)
