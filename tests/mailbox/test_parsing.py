@@ -67,8 +67,10 @@ def test_a_read_receipt_names_the_message_it_answers():
         ("dsn_yahoo_temporary.eml", "421 4.7.0 [TSS04] Messages from 198.54.127.1 temporarily"),
     ],
 )
-def test_bounces_carry_the_servers_answer(fixture, detail):
-    bounce = parse((FIXTURES / fixture).read_bytes()).bounce
+@pytest.mark.parametrize("line_end", [b"\n", b"\r\n"], ids=["LF", "CRLF as IMAP serves it"])
+def test_bounces_carry_the_servers_answer_and_our_message_id(fixture, detail, line_end):
+    raw = (FIXTURES / fixture).read_bytes().replace(b"\r\n", b"\n").replace(b"\n", line_end)
+    bounce = parse(raw).bounce
     assert bounce is not None and len(bounce.failures) == 1
     assert bounce.failures[0].detail.startswith(detail)
     assert bounce.original_message_id.endswith("@pixelforgebd.com>")

@@ -208,7 +208,9 @@ def test_bounces_mark_the_email_and_the_address(imap, fixture, message_id, addre
     assert not Email.objects.filter(direction=Direction.INBOUND).exists()
 
 
-def test_a_bounce_without_our_message_id_finds_the_last_send_to_that_address(imap):
+def test_a_bounce_not_quoting_our_email_suppresses_nobody_and_waits_for_a_person(
+    imap, admin_client_
+):
     original = _bounced("<sent.elsewhere@pixelforgebd.com>", "karim.old.pf@yahoo.com")
     message = (
         (FIXTURES / "dsn_yahoo_permanent.eml")
@@ -220,7 +222,18 @@ def test_a_bounce_without_our_message_id_finds_the_last_send_to_that_address(ima
     read_mailbox(trigger="manual")
 
     original.refresh_from_db()
-    assert original.status == EmailStatus.BOUNCED
+    assert original.status == EmailStatus.SENT
+    assert not Suppression.objects.exists()
+    row = MailboxMessage.objects.get()
+    assert (row.kind, row.status, row.email) == (
+        MessageKind.BOUNCE,
+        MessageStatus.UNMATCHED,
+        None,
+    )
+    assert "no address was suppressed for: karim.old.pf@yahoo.com" in row.error
+    assert "our last email to this address was" in row.body_text
+    page = admin_client_.get(reverse("mailbox:unmatched")).content.decode()
+    assert "Bounce report" in page and "no address was suppressed" in page
 
 
 def test_a_read_receipt_sets_read_at_once(imap, proposal):
@@ -279,6 +292,7 @@ def test_mail_from_strangers_is_kept_unmatched_with_its_body(imap):
 
 
 def test_broken_mail_is_recorded_and_the_rest_is_read(imap, proposal, monkeypatch):
+    _bounced("<bounce.postfix@pixelforgebd.com>", "nobody@dhakatextiles.com.bd")
     imap.append(
         "missing_headers.eml",
         b"\x00\x01\x02 not an e-mail at all \xff\xfe",

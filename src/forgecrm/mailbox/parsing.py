@@ -423,6 +423,7 @@ def _original_message_id(message: Message, raw: bytes) -> str:
             if found_bytes:
                 return found_bytes.group(1).decode("ascii", errors="replace")
     # Non-standard bounces quote the original's headers in their text: skip our own headers.
-    body_start = raw.find(b"\n\n")
-    found_bytes = EMBEDDED_MESSAGE_ID.search(raw, body_start if body_start >= 0 else len(raw))
+    ends = (raw.find(b"\n\n"), raw.find(b"\r\n\r\n"))  # mail servers store CRLF lines
+    body_start = min((end for end in ends if end >= 0), default=len(raw))
+    found_bytes = EMBEDDED_MESSAGE_ID.search(raw, body_start)
     return found_bytes.group(1).decode("ascii", errors="replace") if found_bytes else ""

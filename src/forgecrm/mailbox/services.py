@@ -51,9 +51,11 @@ RETRIED_ON_RESCAN = (MessageStatus.UNMATCHED, MessageStatus.FAILED)
 LOCK = "running"
 # A running run that has shown no sign of life for this long crashed: the next run takes over.
 STALE_AFTER = timedelta(minutes=15)
-# A bounce that does not quote our Message-ID is matched to our last send to that address
-# within this window.
+# A bounce that does not quote our Message-ID is not applied; its note names our last send
+# to that address within this window, to help a person judge it.
 BOUNCE_MATCH_WINDOW = timedelta(days=14)
+# Failed addresses taken from one report: a forged report cannot name the whole list.
+MAX_BOUNCE_ADDRESSES = 20
 MAX_RECIPIENTS = 50
 NOT_CONFIGURED = "IMAP_URL is not set: the mailbox is not read."
 
@@ -569,37 +571,78 @@ def _mark_replied(original: Email, *, at: datetime) -> None:
 
 
 def _bounce(row: MailboxMessage, parsed: Parsed) -> MailboxMessage:
-    """Hand each failed address to record_bounce, with the email it bounced when found."""
+    """Hand a failed address to record_bounce only when the report names an email we sent
+    (its Message-ID) to that very address; a report anyone could have written suppresses
+    nobody: it is kept unmatched, saying why, for a person to check."""
     assert parsed.bounce is not None
     at = _when(parsed, row)
     quoted = _email_with_id(parsed.bounce.original_message_id)
     if quoted is not None and quoted.direction != Direction.OUTBOUND:
         quoted = None
-    original = quoted
-    details = []
-    for failure in parsed.bounce.failures:
-        email = quoted or _last_send_to(failure.address, before=at)
-        record_bounce(
-            address=failure.address,
-            permanent=failure.permanent,
-            email=email,
-            at=at,
-            detail=failure.detail,
-        )
-        original = original or email
+    recipients = (
+        {address.lower() for address in quoted.recipients.values_list("address", flat=True)}
+        if quoted is not None
+        else set()
+    )
+    failures = parsed.bounce.failures[:MAX_BOUNCE_ADDRESSES]
+    applied, withheld, withheld_addresses = [], [], []
+    for failure in failures:
         kind = "permanent" if failure.permanent else "temporary"
-        details.append(f"{failure.address} ({kind}): {failure.detail}".strip())
+        line = f"{failure.address} ({kind}): {failure.detail}".strip()
+        if quoted is not None and failure.address in recipients:
+            record_bounce(
+                address=failure.address,
+                permanent=failure.permanent,
+                email=quoted,
+                at=at,
+                detail=failure.detail,
+            )
+            applied.append(line)
+        else:
+            withheld.append(f"{line} — {_why_not_applied(failure.address, quoted, at)}")
+            withheld_addresses.append(failure.address)
+    notes = [row.error] if row.error else []
+    if withheld:
+        notes.append(
+            "Not applied, so no address was suppressed for: "
+            + ", ".join(withheld_addresses)
+            + ". A bounce counts only when it quotes the Message-ID of an email the CRM sent"
+            " to that address; anyone can write a report like this one."
+        )
+    skipped = len(parsed.bounce.failures) - len(failures)
+    if skipped:
+        notes.append(
+            f"{skipped} more address{'es' if skipped != 1 else ''} in this report "
+            f"{'were' if skipped != 1 else 'was'} not read (at most {MAX_BOUNCE_ADDRESSES} "
+            "per report)."
+        )
     return _save(
         row,
         kind=MessageKind.BOUNCE,
-        status=MessageStatus.DONE,
-        email=original,
-        client_id=original.client_id if original else None,
-        body_text="\n".join(details),
+        status=MessageStatus.DONE if applied else MessageStatus.UNMATCHED,
+        email=quoted if applied else None,
+        client_id=quoted.client_id if quoted is not None and applied else None,
+        body_text="\n".join(applied + withheld),
+        error=" ".join(notes),
+    )
+
+
+def _why_not_applied(address: str, quoted: Email | None, at: datetime) -> str:
+    """Why a failed address of a report was not applied, in words a person acts on."""
+    if quoted is not None:
+        return f"not a recipient of the email it quotes ({quoted.subject[:100]!r})"
+    last = _last_send_to(address, before=at)
+    if last is None:
+        return "the report quotes no email of ours, and the CRM never mailed this address"
+    return (
+        "the report quotes no email of ours; our last email to this address was "
+        f"{last.subject[:100]!r} on {last.sent_at:%d %b %Y %H:%M} UTC"
     )
 
 
 def _last_send_to(address: str, *, before: datetime) -> Email | None:
+    """Our last email to `address` in the BOUNCE_MATCH_WINDOW before `before`: named in the
+    note of a report that is not applied, never used to apply it."""
     recipient = (
         EmailRecipient.objects.filter(
             address__iexact=address,
