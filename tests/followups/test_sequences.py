@@ -110,8 +110,9 @@ def test_a_second_worker_holding_the_same_step_cannot_claim_it(plan, rahim, memb
 def test_a_worker_dying_after_the_claim_leaves_the_step_to_the_next_run(plan, rahim, member):
     enrollment = enroll(plan, rahim, member)
     day_one = START + timedelta(days=1)
-    killed = mock.patch.object(emails, "email_send", side_effect=RuntimeError("worker killed"))
-    with killed, pytest.raises(RuntimeError):
+    # The process goes (SystemExit is no Exception): the step's transaction rolls back.
+    killed = mock.patch.object(emails, "email_send", side_effect=SystemExit("worker killed"))
+    with killed, pytest.raises(SystemExit):
         run_at(day_one)
     enrollment.refresh_from_db()
     assert enrollment.next_step_id is not None and not StepRun.objects.exists()
@@ -285,6 +286,32 @@ def test_a_step_whose_template_was_deleted_fails_saying_so(plan, rahim, member):
     assert run_at(START + timedelta(days=1)) == 1
     run = StepRun.objects.get()
     assert run.outcome == StepOutcome.FAILED and "template was deleted" in run.detail
+
+
+def test_an_unexpected_error_in_one_step_is_recorded_and_the_others_go_on(plan, member):
+    broken = contact_with_address(first_name="Broken", address="broken@acme.example")
+    fine = contact_with_address(first_name="Fine", address="fine@acme.example")
+    first, second = enroll(plan, broken, member), enroll(plan, fine, member)
+    real_send = emails.email_send
+
+    def send(*, draft, actor):
+        if draft.contact == broken:
+            raise RuntimeError("renderer crashed")
+        return real_send(draft=draft, actor=actor)
+
+    day_one = START + timedelta(days=1)
+    with mock.patch.object(emails, "email_send", side_effect=send):
+        assert run_at(day_one) == 2
+        assert run_at(day_one + timedelta(minutes=1)) == 0  # failed once, not every minute
+    failed = StepRun.objects.get(enrollment=first)
+    assert failed.outcome == StepOutcome.FAILED
+    assert failed.detail == "Unexpected error, step skipped: RuntimeError: renderer crashed"
+    assert StepRun.objects.get(enrollment=second).outcome == StepOutcome.SENT
+    assert Email.objects.get().contact == fine
+    first.refresh_from_db()
+    assert first.next_step.kind == "task" and first.status == EnrollmentStatus.ACTIVE
+    assert run_at(START + timedelta(days=3)) == 2
+    assert FollowUpTask.objects.count() == 2
 
 
 @pytest.mark.django_db(transaction=True)

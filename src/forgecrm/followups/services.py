@@ -8,6 +8,7 @@ email's type) are derived rows: they are bulk-inserted outside the audit log, li
 timeline entries of sent emails.
 """
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -49,6 +50,7 @@ from forgecrm.mailbox.models import MailboxMessage, MessageKind
 from forgecrm.timeline.models import Communication, CommunicationType
 
 Actor = User | None
+logger = logging.getLogger(__name__)
 
 OPEN = (FollowUpStatus.PENDING, FollowUpStatus.IN_PROGRESS)
 MAX_BULK = 200
@@ -429,8 +431,44 @@ def run_due_steps(*, now: datetime | None = None) -> int:
         contact__deleted_at__isnull=True,
         client__deleted_at__isnull=True,
     ).order_by("next_step_at", "id")
-    ids = list(due.values_list("pk", flat=True)[:STEPS_PER_RUN])
-    return sum(1 for pk in ids if run_step(enrollment_id=pk, now=now) is not None)
+    ran = 0
+    for pk, step_id in due.values_list("pk", "next_step_id")[:STEPS_PER_RUN]:
+        try:
+            run = run_step(enrollment_id=pk, now=now)
+        except Exception as exc:
+            logger.exception("Sequence step %s of enrollment %s failed", step_id, pk)
+            run = _record_failure(enrollment_id=pk, step_id=step_id, error=exc, now=now)
+        if run is not None:
+            ran += 1
+    return ran
+
+
+def _record_failure(
+    *, enrollment_id: int, step_id: int, error: Exception, now: datetime
+) -> StepRun | None:
+    """A step that raised something unexpected is recorded as failed, with the error, and
+    the enrollment goes on to its next step, so it does not block the ones behind it every
+    minute. Its own transaction (the step's rolled back) and the same claim as run_step, so
+    the step is still done (or failed) exactly once."""
+    try:
+        with transaction.atomic():
+            enrollment = Enrollment.objects.select_related("sequence").get(pk=enrollment_id)
+            step = SequenceStep.objects.filter(pk=step_id).first()
+            if step is None or not _claim(enrollment_id=enrollment_id, step_id=step_id, now=now):
+                return None
+            run = StepRun.objects.create(
+                enrollment=enrollment,
+                step=step,
+                step_label=str(step)[:300],
+                ran_at=now,
+                outcome=StepOutcome.FAILED,
+                detail=f"Unexpected error, step skipped: {type(error).__name__}: {error}"[:1000],
+            )
+            _plan_next(enrollment)
+            return run
+    except Exception:
+        logger.exception("Could not record the failure of enrollment %s", enrollment_id)
+        return None
 
 
 def _claim(*, enrollment_id: int, step_id: int, now: datetime) -> bool:
