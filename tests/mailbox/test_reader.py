@@ -630,3 +630,36 @@ def test_a_rescan_leaves_messages_a_person_filed_or_ignored_alone(imap):
 
     assert MailboxMessage.objects.get().status == MessageStatus.IGNORED
     assert not Email.objects.exists()
+
+
+def test_a_uid_the_server_returns_nothing_for_is_listed_failed_and_read_on_a_rescan(
+    imap, monkeypatch, admin_client_
+):
+    contact_with_address("nusrat@meghnafoods.com.bd")
+    imap.append(
+        *(
+            f"From: nusrat@meghnafoods.com.bd\r\nSubject: Note {n}\r\n"
+            f"Message-ID: <note.{n}@meghnafoods.com.bd>\r\n\r\nText {n}\r\n".encode()
+            for n in (1, 2, 3)
+        )
+    )
+    real_fetch = imap_module.fetch
+    monkeypatch.setattr(
+        imap_module, "fetch", lambda box, uid: None if uid == 2 else real_fetch(box, uid)
+    )
+
+    first = read_mailbox(trigger="schedule")
+
+    assert first.ok and (first.messages_read, first.messages_failed) == (2, 1)
+    row = MailboxMessage.objects.get(uid=2)
+    assert (row.kind, row.status) == (MessageKind.FAILED, MessageStatus.FAILED)
+    page = admin_client_.get(reverse("mailbox:failed")).content.decode()
+    assert "The server returned no data for this UID" in page
+    assert MailboxFolder.objects.get(name="INBOX").last_uid == 3
+
+    monkeypatch.setattr(imap_module, "fetch", real_fetch)
+    rescan = read_mailbox(trigger="rescan", rescan=True)
+
+    assert (rescan.messages_read, rescan.messages_failed) == (1, 0)
+    assert sorted(Email.objects.values_list("subject", flat=True)) == ["Note 1", "Note 2", "Note 3"]
+    assert not MailboxMessage.objects.filter(status=MessageStatus.FAILED).exists()

@@ -58,6 +58,10 @@ BOUNCE_MATCH_WINDOW = timedelta(days=14)
 MAX_BOUNCE_ADDRESSES = 20
 MAX_RECIPIENTS = 50
 NOT_CONFIGURED = "IMAP_URL is not set: the mailbox is not read."
+NO_DATA = (
+    "The server returned no data for this UID (a server hiccup, or the message was deleted "
+    "meanwhile); a full re-scan tries it again."
+)
 
 
 def read_mailbox(*, trigger: str, rescan: bool = False) -> MailboxRun:
@@ -166,7 +170,9 @@ def _read_folder(
             if again and not (rescan and known[uid] in RETRIED_ON_RESCAN):
                 continue
             fetched = imap.fetch(mailbox, uid)
-            if fetched is not None:
+            if fetched is None:
+                _record_no_data(folder=folder, uid=uid, run=run)
+            else:
                 _record(
                     folder=folder, uid=uid, fetched=fetched, run=run, renumbered=renumbered,
                     again=again,
@@ -235,6 +241,24 @@ def _record(
         run.messages_failed += 1
     else:
         run.messages_read += 1
+
+
+def _record_no_data(*, folder: MailboxFolder, uid: int, run: MailboxRun) -> None:
+    """A UID the server listed but returned nothing for: failed, so the Failed list shows it
+    and a re-scan tries it again, instead of the folder's position moving past it unread."""
+    log.warning("Mailbox %s UID %s: the server returned no data", folder.name, uid)
+    with transaction.atomic():
+        _record_failure(
+            folder,
+            uid,
+            {
+                "kind": MessageKind.FAILED,
+                "status": MessageStatus.FAILED,
+                "error": NO_DATA,
+                "run": run,
+            },
+        )
+    run.messages_failed += 1
 
 
 def _record_failure(folder: MailboxFolder, uid: int, values: dict[str, object]) -> MailboxMessage:
