@@ -204,8 +204,7 @@ def test_a_bounce_or_an_unsubscribe_stops_it_at_once_not_at_the_next_step(plan, 
         at=START + timedelta(hours=1),
         detail="550 5.1.1 user unknown",
     )
-    sent = EmailFactory(contact=leaving, client=leaving.client)
-    sent.recipients.create(address="lutfur@acme.example", contact=leaving)
+    sent = EmailFactory(to="lutfur@acme.example", contact=leaving, client=leaving.client)
     emails.unsubscribe(token=sent.tracking_token, at=START + timedelta(hours=2), one_click=True)
 
     for enrollment in (bounced, unsubscribed, kept):
@@ -285,7 +284,35 @@ def test_a_step_whose_template_was_deleted_fails_saying_so(plan, rahim, member):
     emails.template_delete(template=plan.steps.first().template, actor=member)
     assert run_at(START + timedelta(days=1)) == 1
     run = StepRun.objects.get()
-    assert run.outcome == StepOutcome.FAILED and "template was deleted" in run.detail
+    assert run.outcome == StepOutcome.FAILED and run.detail.startswith(
+        "Template deleted: pick another"
+    )
+
+
+def test_picking_a_template_again_runs_the_step_that_failed_without_one(plan, rahim, member):
+    enrollment = enroll(plan, rahim, member)
+    email_step, call_step = plan.steps.all()
+    emails.template_delete(template=email_step.template, actor=member)
+    assert run_at(START + timedelta(days=1)) == 1
+    assert StepRun.objects.get().outcome == StepOutcome.FAILED
+    enrollment.refresh_from_db()
+    assert enrollment.next_step == call_step
+
+    email_step.refresh_from_db()
+    email_step.template = EmailTemplateFactory(subject="Hello again, {{contact_first_name}}")
+    edited = START + timedelta(days=2)
+    with time_machine.travel(edited, tick=False):
+        services.sequence_save(sequence=plan, steps=[email_step, call_step], actor=member)
+    enrollment.refresh_from_db()
+    assert enrollment.next_step == email_step and enrollment.next_step_at <= edited
+    assert run_at(edited + timedelta(minutes=1)) == 1
+    assert Email.objects.get().subject == "Hello again, Rahim"
+    assert run_at(START + timedelta(days=3)) == 1  # then the call, on its day, once
+    assert run_at(START + timedelta(days=3, minutes=1)) == 0
+    assert [r.outcome for r in StepRun.objects.order_by("ran_at")] == [
+        StepOutcome.SENT,
+        StepOutcome.TASK,
+    ]
 
 
 def test_an_unexpected_error_in_one_step_is_recorded_and_the_others_go_on(plan, member):

@@ -163,7 +163,8 @@ class SequenceStep(models.Model):
     sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="steps")
     days = models.PositiveSmallIntegerField(help_text="Days after enrollment (0: at once).")
     kind = models.CharField(max_length=5, choices=StepKind.choices, default=StepKind.EMAIL)
-    # Deleting a template leaves its steps without one: they fail, saying so, until edited.
+    # Deleting a template leaves its steps without one: they fail, saying so; picking another
+    # runs them again for the people still in the sequence (services.sequence_save).
     template = models.ForeignKey(
         "emails.EmailTemplate",
         null=True,

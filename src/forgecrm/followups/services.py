@@ -250,6 +250,8 @@ def on_reply(*, email: Email, at: datetime | None = None) -> int:
 OPEN_ENROLLMENT = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED)
 MAX_ENROLL = 200
 STEPS_PER_RUN = 500
+# Also how _retry_steps_given_a_template finds these runs again.
+TEMPLATE_DELETED = "Template deleted: pick another in the sequence and this step runs again."
 
 
 class SequenceProblem(ValueError):
@@ -273,9 +275,24 @@ def sequence_save(
         for step in steps:
             step.sequence = sequence
             step.save()
+    _retry_steps_given_a_template(steps)
     for enrollment in Enrollment.objects.filter(sequence=sequence, status__in=OPEN_ENROLLMENT):
         _plan_next(enrollment)
     return sequence
+
+
+def _retry_steps_given_a_template(steps: Iterable[SequenceStep]) -> None:
+    """An email step that failed because its template was deleted runs again, for the people
+    still in the sequence, once it has a template again: its failed run is forgotten, so
+    _plan_next points their enrollment back at it (due at once, as its day has passed).
+    Finished or stopped enrollments keep their record as it is."""
+    given = [s.pk for s in steps if s.kind == StepKind.EMAIL and s.template_id is not None]
+    StepRun.objects.filter(
+        step_id__in=given,
+        outcome=StepOutcome.FAILED,
+        detail=TEMPLATE_DELETED,
+        enrollment__status__in=OPEN_ENROLLMENT,
+    ).delete()
 
 
 @dataclass
@@ -551,7 +568,7 @@ def _do_step(enrollment: Enrollment, step: SequenceStep, *, now: datetime) -> St
     run = StepRun(enrollment=enrollment, step=step, step_label=str(step)[:300], ran_at=now)
     if step.kind == StepKind.EMAIL and step.template is None:
         run.outcome = StepOutcome.FAILED
-        run.detail = "Its email template was deleted: pick another one in the sequence."
+        run.detail = TEMPLATE_DELETED
     elif step.kind == StepKind.EMAIL:
         try:
             with transaction.atomic():
