@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.generator import BytesGenerator
 from email.policy import Compat32
-from email.utils import formataddr, parseaddr
+from email.utils import formataddr
 from typing import Any
 
 from django.conf import settings
@@ -44,7 +44,7 @@ from forgecrm.emails.models import (
     RecipientKind,
     Suppression,
 )
-from forgecrm.emails.queries import active_suppressions
+from forgecrm.emails.queries import active_suppressions, parsed_address
 from forgecrm.followups import services as followups
 from forgecrm.timeline.models import Communication, CommunicationDirection, CommunicationType
 
@@ -219,7 +219,7 @@ def build_message(item: Outgoing) -> EmailMultiAlternatives:
         headers["List-Unsubscribe"] = f"<{tracking.unsubscribe_url(email.tracking_token)}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     if email.read_receipt_requested:
-        headers["Disposition-Notification-To"] = parseaddr(email.from_email)[1]
+        headers["Disposition-Notification-To"] = parsed_address(email.from_email)[1]
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,
@@ -326,7 +326,7 @@ def prepare(item: Outgoing, *, as_bytes: bool) -> Prepared:
         return Prepared(
             item.email,
             message,
-            envelope_from=_envelope_address(parseaddr(item.email.from_email)[1]),
+            envelope_from=_envelope_address(parsed_address(item.email.from_email)[1]),
             envelope_to=[_envelope_address(r.address) for r in item.recipients],
             data=_wire_bytes(message),
         )

@@ -1,5 +1,6 @@
 """Reads for emails and templates: lists, details, template values and analytics."""
 
+import functools
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -149,9 +150,16 @@ def unsubscribed(address: str) -> bool:
 # ---- Values of template variables ----------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=16)
+def parsed_address(value: str) -> tuple[str, str]:
+    """(display name, address) of a From value such as DEFAULT_FROM_EMAIL; a batch of
+    emails asks for the same few values thousands of times, and parsing is not cheap."""
+    return parseaddr(value)
+
+
 def sender_details(actor: User | None) -> dict[str, str]:
     """{{sender_name}}, {{sender_email}} and {{sender_company}} for emails `actor` sends."""
-    company, mailbox = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    company, mailbox = parsed_address(settings.DEFAULT_FROM_EMAIL)
     name = (actor.get_full_name() or actor.get_username()) if actor is not None else company
     return {
         "sender_name": name,

@@ -48,6 +48,7 @@ from forgecrm.emails.models import (
 from forgecrm.emails.queries import (
     Subject,
     active_suppressions,
+    parsed_address,
     recipient_zone,
     sender_details,
     template_values,
@@ -377,7 +378,7 @@ def _store_attachment(attachment: Attachment) -> str:
 
 
 def _sender_domain() -> str:
-    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    return parsed_address(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
 
 
 @dataclass
@@ -809,9 +810,11 @@ def unsubscribe(*, token: str, at: datetime, one_click: bool) -> Suppression | N
     was only counting soft bounces becomes unsubscribed.
     """
     target = unsubscribe_target(token)
-    if target is None or target[1] is None:
+    if target is None:
         return None
     email, address = target
+    if address is None:  # a link several people got cannot tell who clicked it
+        return None
     how = "one click in the mail app" if one_click else "the link"
     detail = f"Unsubscribed with {how} of “{email.subject}”"
     try:
