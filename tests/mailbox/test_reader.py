@@ -4,6 +4,7 @@ lost or handled twice (re-reads, re-scans, UIDVALIDITY changes, crashes, broken 
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import OperationalError
@@ -663,3 +664,62 @@ def test_a_uid_the_server_returns_nothing_for_is_listed_failed_and_read_on_a_res
     assert (rescan.messages_read, rescan.messages_failed) == (1, 0)
     assert sorted(Email.objects.values_list("subject", flat=True)) == ["Note 1", "Note 2", "Note 3"]
     assert not MailboxMessage.objects.filter(status=MessageStatus.FAILED).exists()
+
+
+def _notes(*numbers: int) -> list[bytes]:
+    return [
+        f"From: nusrat@meghnafoods.com.bd\r\nSubject: Note {n}\r\n"
+        f"Message-ID: <note.{n}@meghnafoods.com.bd>\r\n\r\nText {n}\r\n".encode()
+        for n in numbers
+    ]
+
+
+def test_a_slow_run_keeps_its_lock_however_long_it_takes(imap, monkeypatch):
+    contact_with_address("nusrat@meghnafoods.com.bd")
+    imap.append(*_notes(1, 2, 3))
+    real_fetch = imap_module.fetch
+    meanwhile: list[MailboxRun] = []
+    next_read = [lambda: meanwhile.append(read_mailbox(trigger="schedule"))]
+    with time_machine.travel(datetime(2026, 11, 25, 3, 0, tzinfo=UTC), tick=False) as clock:
+
+        def slow_fetch(box, uid):
+            clock.shift(timedelta(minutes=10))  # each message takes 10 minutes to download
+            if uid == 3 and next_read:  # 30 minutes in, the next scheduled read starts (once)
+                next_read.pop()()
+            return real_fetch(box, uid)
+
+        monkeypatch.setattr(imap_module, "fetch", slow_fetch)
+        run = read_mailbox(trigger="manual")
+
+    assert "Another read of the mailbox is going." in meanwhile[0].error
+    assert run.ok and run.messages_read == 3
+    assert MailboxRun.objects.get().pk == run.pk
+
+
+def test_a_message_another_run_recorded_meanwhile_stays_as_that_run_left_it(imap, monkeypatch):
+    contact_with_address("nusrat@meghnafoods.com.bd")
+    imap.append(*_notes(1, 2))
+    real_fetch = imap_module.fetch
+
+    def fetch_after_another_run(box, uid):
+        if uid == 1:  # a run that was taken over handles UID 1 between our listing and fetch
+            folder = MailboxFolder.objects.get(name="INBOX")
+            MailboxMessage.objects.create(
+                folder=folder,
+                uidvalidity=folder.uidvalidity,
+                uid=1,
+                kind=MessageKind.CONTACT,
+                status=MessageStatus.DONE,
+                subject="Note 1",
+            )
+        return real_fetch(box, uid)
+
+    monkeypatch.setattr(imap_module, "fetch", fetch_after_another_run)
+    run = read_mailbox(trigger="schedule")
+
+    assert run.ok and (run.messages_read, run.messages_failed) == (1, 0)
+    assert dict(MailboxMessage.objects.values_list("uid", "status")) == {
+        1: MessageStatus.DONE,
+        2: MessageStatus.DONE,
+    }
+    assert list(Email.objects.values_list("subject", flat=True)) == ["Note 2"]

@@ -177,15 +177,22 @@ def _read_folder(
                     folder=folder, uid=uid, fetched=fetched, run=run, renumbered=renumbered,
                     again=again,
                 )  # fmt: skip
+            _beat(run)
         now = timezone.now()
         if batch[-1] > folder.last_uid:
             folder.last_uid = batch[-1]
         folder.last_read_at = now
         folder.save(update_fields=["last_uid", "last_read_at"])
-        run.heartbeat_at = now
-        run.save(update_fields=["messages_read", "messages_failed", "heartbeat_at"])
+        _beat(run)
     folder.last_read_at = timezone.now()
     folder.save(update_fields=["last_read_at"])
+
+
+def _beat(run: MailboxRun) -> None:
+    """A sign of life after every message (with the counts so far): however slowly a big
+    mailbox is read, the run is never taken for crashed and taken over while it goes."""
+    run.heartbeat_at = timezone.now()
+    run.save(update_fields=["messages_read", "messages_failed", "heartbeat_at"])
 
 
 def _record(
@@ -200,8 +207,10 @@ def _record(
     """Handle one message in its own transaction; a failure is recorded, never raised.
 
     Except when the database itself is failing (locked, gone): that is no fault of the
-    message, so the run stops and the message is read again next time. `again` (a
-    re-scan) handles an unmatched or failed message anew, unless a person filed it meanwhile.
+    message, so the run stops and the message is read again next time. And except when
+    another run recorded it meanwhile (its ledger row exists): it is handled, left as it is.
+    `again` (a re-scan) handles an unmatched or failed message anew, unless a person filed it
+    meanwhile.
     """
     try:
         with transaction.atomic():
@@ -222,6 +231,9 @@ def _record(
     except (OperationalError, InterfaceError):
         raise
     except Exception as error:
+        if isinstance(error, IntegrityError) and not again and _in_ledger(folder, uid):
+            log.info("Mailbox %s UID %s was handled by another run meanwhile", folder.name, uid)
+            return
         log.exception("Mailbox message %s UID %s could not be handled", folder.name, uid)
         failure = {
             "kind": MessageKind.FAILED,
@@ -233,10 +245,15 @@ def _record(
         }
         try:
             with transaction.atomic():
-                row = _record_failure(folder, uid, {**_headers_if_readable(fetched.raw), **failure})
+                failed = _record_failure(
+                    folder, uid, {**_headers_if_readable(fetched.raw), **failure}
+                )
         except Exception:  # even its headers cannot be stored: keep the UID and the reason
             with transaction.atomic():
-                row = _record_failure(folder, uid, failure)
+                failed = _record_failure(folder, uid, failure)
+        if failed is None:
+            return
+        row = failed
     if row.status == MessageStatus.FAILED:
         run.messages_failed += 1
     else:
@@ -247,25 +264,37 @@ def _record_no_data(*, folder: MailboxFolder, uid: int, run: MailboxRun) -> None
     """A UID the server listed but returned nothing for: failed, so the Failed list shows it
     and a re-scan tries it again, instead of the folder's position moving past it unread."""
     log.warning("Mailbox %s UID %s: the server returned no data", folder.name, uid)
-    with transaction.atomic():
-        _record_failure(
-            folder,
-            uid,
-            {
-                "kind": MessageKind.FAILED,
-                "status": MessageStatus.FAILED,
-                "error": NO_DATA,
-                "run": run,
-            },
-        )
-    run.messages_failed += 1
+    failure = {"kind": MessageKind.FAILED, "status": MessageStatus.FAILED, "error": NO_DATA}
+    try:
+        with transaction.atomic():
+            recorded = _record_failure(folder, uid, {**failure, "run": run})
+    except IntegrityError:  # another run recorded it meanwhile
+        return
+    if recorded is not None:
+        run.messages_failed += 1
 
 
-def _record_failure(folder: MailboxFolder, uid: int, values: dict[str, object]) -> MailboxMessage:
-    row, _ = MailboxMessage.objects.update_or_create(
-        folder=folder, uidvalidity=folder.uidvalidity or 0, uid=uid, defaults=values
-    )
+def _record_failure(
+    folder: MailboxFolder, uid: int, values: dict[str, object]
+) -> MailboxMessage | None:
+    """The message's failed ledger row, written over an earlier unmatched or failed one;
+    None if another run has handled it meanwhile (its row is kept as it is)."""
+    key = {"folder": folder, "uidvalidity": folder.uidvalidity or 0, "uid": uid}
+    row = MailboxMessage.objects.select_for_update().filter(**key).first()
+    if row is None:
+        return MailboxMessage.objects.create(**key, **values)
+    if row.status not in RETRIED_ON_RESCAN:
+        return None
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.save()
     return row
+
+
+def _in_ledger(folder: MailboxFolder, uid: int) -> bool:
+    return MailboxMessage.objects.filter(
+        folder=folder, uidvalidity=folder.uidvalidity or 0, uid=uid
+    ).exists()
 
 
 def _headers_if_readable(raw: bytes) -> dict[str, object]:
