@@ -367,3 +367,21 @@ def test_the_warning_costs_one_query(admin_client_, refusing_imap):
         admin_client_.get("/admin/crm/clients/")
     reads = [q["sql"] for q in captured if "mailbox_mailboxrun" in q["sql"]]
     assert len(reads) == 1
+
+
+def test_a_client_id_too_big_for_the_database_is_no_server_error(admin_client_, inbox):
+    message = unmatched_message(inbox, 1)
+    huge = "99999999999999999999"
+
+    options = admin_client_.get("/admin/crm/mailbox/contacts", {"client": huge})
+    assert options.status_code == 200
+    assert "Nobody in particular" in options.content.decode()
+
+    response = admin_client_.post(
+        f"/admin/crm/mailbox/messages/{message.pk}/assign", {"client": huge}
+    )
+    assert response.status_code == 422
+    assert "Select a valid choice" in response.content.decode()
+    ignored = admin_client_.post("/admin/crm/mailbox/ignore", {"ids": [huge]}, follow=True)
+    assert "Nothing was ignored" in ignored.content.decode()
+    assert MailboxMessage.objects.get().status == MessageStatus.UNMATCHED
