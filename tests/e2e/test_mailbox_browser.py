@@ -155,3 +155,29 @@ def test_an_unmatched_message_is_assigned_with_the_client_picker(page, live_serv
     assert message.status == MessageStatus.ASSIGNED
     assert message.email.contact.first_name == "Farhana"
     assert real_problems(page) == []
+
+
+def test_a_bounce_report_that_suppressed_nobody_says_why_on_a_phone(page, live_server, artifacts):
+    from playwright.sync_api import expect
+
+    from forgecrm.mailbox.services import handle_message
+    from tests.mailbox.test_reports import _report
+
+    inbox = MailboxFolder.objects.create(name="INBOX", role=FolderRole.INBOX, uidvalidity=7)
+    handle_message(
+        folder=inbox,
+        uid=1,
+        raw=_report("<invented@attacker.example>", "rahim@dhakatextiles.com.bd", sender=b"x@"),
+    )
+
+    page.set_viewport_size(PHONE)
+    sign_in_with_session(page, live_server, UserFactory(username="mahmud", role=MANAGER))
+    page.goto("/admin/crm/mailbox/unmatched/")
+    row = page.locator(".mailbox-message").first
+    expect(row).to_contain_text("Bounce report")
+    expect(row).to_contain_text("no address was suppressed for: rahim@dhakatextiles.com.bd")
+    shoot(page, artifacts, "bounce-report")
+    row.locator("a").click()
+    expect(page.locator("#message-body")).to_contain_text("the CRM never mailed this address")
+    shoot(page, artifacts, "bounce-report-message")
+    assert real_problems(page) == []
