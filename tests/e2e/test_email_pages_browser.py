@@ -57,7 +57,11 @@ def test_the_analytics_page_shows_the_figures_and_draws_the_charts(page, live_se
     # Chart.js drew on every canvas (a drawn chart sets the canvas's size).
     for chart in ("periods", "types", "hours", "weekdays"):
         canvas = page.locator(f"#chart-{chart}")
-        assert page.evaluate("(c) => Chart.getChart(c) !== undefined", canvas.element_handle())
+        page.wait_for_function(
+            "(c) => window.Chart !== undefined && Chart.getChart(c) !== undefined",
+            arg=canvas.element_handle(),
+            timeout=10_000,
+        )
     shoot(page, artifacts, "analytics")
 
     page.get_by_role("link", name="Last 90 days").click()
