@@ -229,7 +229,11 @@ class ComposeForm(forms.Form):
             widget = self.fields[name].widget
             widget.choices = self._recipient_choices(name)
             widget.attrs.update(
-                {"data-contact-search": search, "placeholder": "Name or e-mail address"}
+                {
+                    "data-contact-search": search,
+                    "data-typed-addresses": "",
+                    "placeholder": "Name or e-mail address",
+                }
             )
         self.fields["subject"].widget.attrs["data-variable-target"] = "1"
 

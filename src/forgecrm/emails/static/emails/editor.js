@@ -1,5 +1,6 @@
 /* Rich-text editing (Quill) over hidden textareas, variable insertion, the template picker
-   and the recipient pickers (tom-select). Plain JS, no build step. */
+   and the send-now / schedule switch (the recipient pickers are contact_picker.js).
+   Plain JS, no build step. */
 (function () {
   "use strict";
   var editors = {};
@@ -113,54 +114,6 @@
     });
   }
 
-  function escapeHtml(text) {
-    var div = document.createElement("div");
-    div.textContent = text == null ? "" : String(text);
-    return div.innerHTML;
-  }
-
-  var EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
-
-  function initRecipientPickers() {
-    if (typeof TomSelect === "undefined") return;
-    document.querySelectorAll("select[data-contact-search]").forEach(function (select) {
-      var url = select.dataset.contactSearch;
-      new TomSelect(select, {
-        plugins: ["remove_button"],
-        valueField: "value",
-        labelField: "text",
-        searchField: ["text", "email", "client"],
-        create: select.multiple ? function (input) { return { value: input.trim(), text: input.trim() }; } : false,
-        createFilter: function (input) { return EMAIL.test(input.trim()) || /<[^<>@\s]+@[^<>\s]+>$/.test(input.trim()); },
-        persist: false,
-        maxItems: select.multiple ? 50 : 1,
-        loadThrottle: 250,
-        load: function (query, callback) {
-          if (!query.length) return callback();
-          fetch(url + "?q=" + encodeURIComponent(query), { headers: { Accept: "application/json" } })
-            .then(function (r) { return r.json(); })
-            .then(function (json) { callback(json.results); })
-            .catch(function () { callback(); });
-        },
-        render: {
-          option: function (item) {
-            return "<div><div>" + escapeHtml(item.text) + "</div>" +
-              (item.email ? "<small>" + escapeHtml(item.email) + (item.client ? " · " + escapeHtml(item.client) : "") + "</small>" : "") +
-              (item.suppressed ? "<div><span class=\"badge text-bg-danger\">Not deliverable</span> <small class=\"text-body-secondary\">" + escapeHtml(item.suppressed) + "</small></div>" : "") +
-              "</div>";
-          },
-          item: function (item) {
-            return "<div title=\"" + escapeHtml(item.email || item.text) + "\">" + escapeHtml(item.text) + "</div>";
-          },
-          option_create: function (data) {
-            return "<div class=\"create\">Add address <strong>" + escapeHtml(data.input) + "</strong>…</div>";
-          },
-          no_results: function () { return "<div class=\"no-results\">No contact found — type a full e-mail address to add it.</div>"; },
-        },
-      });
-    });
-  }
-
   function initSchedule() {
     var radios = document.querySelectorAll("input[name=when]");
     var box = document.getElementById("schedule-fields");
@@ -179,7 +132,6 @@
     initEditors();
     initVariables();
     initTemplatePicker();
-    initRecipientPickers();
     initSchedule();
     document.querySelectorAll("form[data-editor-form]").forEach(function (form) {
       // htmx previews read the textarea: keep it in step right before a request.
