@@ -11,7 +11,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Page
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +25,7 @@ from forgecrm.clients.forms import Bundle, ClientBundle, ContactBundle, Document
 from forgecrm.clients.models import Client, ClientDocument, ContactPerson, RelationshipStatus, Tier
 from forgecrm.clients.queries import CLIENT_ORDERINGS, ClientFilters
 from forgecrm.core.files import inert_download
-from forgecrm.core.pagination import IdFirstPaginator
+from forgecrm.core.pagination import page_of
 from forgecrm.emails import queries as emails_queries
 from forgecrm.timeline.views import panel_context as timeline_panel
 
@@ -109,21 +108,13 @@ class ClientFilterForm(forms.Form):
         return ClientFilters(**values), ignored
 
 
-def paginate(request: HttpRequest, queryset: Any) -> Page:
-    page = IdFirstPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.elided_range = list(
-        page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
-    )
-    return page
-
-
 @require_safe
 @login_required
 @permission_required("clients.view_client", raise_exception=True)
 def client_list(request: HttpRequest) -> HttpResponse:
     form = ClientFilterForm(request.GET, industries=queries.industries())
     filters, ignored = form.filters()
-    page = paginate(request, queries.client_list(filters))
+    page = page_of(request, queries.client_list(filters), per_page=PAGE_SIZE)
     filtered = any(
         getattr(filters, name) != default
         for name, default in vars(ClientFilters()).items()
@@ -311,7 +302,7 @@ def client_trash(request: HttpRequest) -> HttpResponse:
         .select_related("deleted_by")
         .order_by("-deleted_at", "-id")
     )
-    page = paginate(request, deleted)
+    page = page_of(request, deleted, per_page=PAGE_SIZE)
     retention = timedelta(days=settings.SOFT_DELETE_RETENTION_DAYS)
     now = timezone.now()
     for client in page:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
 
 def page_rows(queryset: QuerySet, start: int, stop: int) -> list[Any]:
@@ -29,3 +30,19 @@ class IdFirstPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         return self._get_page(page_rows(self.object_list, bottom, top), number, self)
+
+
+def page_of(
+    request: HttpRequest,
+    queryset: Any,
+    *,
+    per_page: int,
+    paginator: type[Paginator] = IdFirstPaginator,
+) -> Page:
+    """The page `?page=` asks for (the last for a number too big, the first for junk),
+    with `elided_range`, the page links core/_pagination.html draws."""
+    page = paginator(queryset, per_page).get_page(request.GET.get("page"))
+    page.elided_range = list(  # type: ignore[attr-defined]
+        page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+    )
+    return page

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
     Http404,
@@ -47,7 +47,7 @@ from forgecrm.clients.models import Client, ContactPerson
 from forgecrm.clients.queries import ClientFilters, ContactFilters
 from forgecrm.core.api import MAX_ID
 from forgecrm.core.files import inert_download
-from forgecrm.core.pagination import IdFirstPaginator
+from forgecrm.core.pagination import page_of
 from forgecrm.emails import queries, rendering, sanitize, services, tracking
 from forgecrm.emails.forms import (
     LATER,
@@ -134,16 +134,6 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 PAGE_SIZE = 25
 SERVICE_FIELDS = {"to", "cc", "bcc", "subject", "body_html", "attachments", "contact"}
 SERVICE_FIELDS |= {"deal", "project", "send_at", "timezone", "template", "client"}
-
-
-def _paginate(
-    request: HttpRequest, queryset: Any, paginator: type[Paginator] = IdFirstPaginator
-) -> Page:
-    page = paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.elided_range = list(
-        page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
-    )
-    return page
 
 
 def _add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -245,7 +235,7 @@ def _history(request: HttpRequest) -> tuple[HistoryFilterForm, queries.EmailFilt
 def email_list(request: HttpRequest) -> HttpResponse:
     form, filters, ignored = _history(request)
     zone = queries.user_zone(request.user)
-    page = _paginate(request, queries.email_list(filters, zone=zone))
+    page = page_of(request, queries.email_list(filters, zone=zone), per_page=PAGE_SIZE)
     filtered = filters != queries.EmailFilters()
     context = {"form": form, "page": page, "ignored": ignored, "filtered": filtered}
     partial = request.htmx and not request.htmx.history_restore_request
@@ -297,7 +287,7 @@ def email_analytics(request: HttpRequest) -> HttpResponse:
     result = queries.email_analytics(zone=zone, period=period, top_clients=0, **span)
     # Rows grouped per client have no primary key to page by: plain LIMIT/OFFSET.
     by_client = queries.client_counts(queries.sent_emails(zone=zone, **span))
-    clients = _paginate(request, by_client, paginator=Paginator)
+    clients = page_of(request, by_client, per_page=PAGE_SIZE, paginator=Paginator)
     clients.object_list = [queries.with_rates(row) for row in clients.object_list]
     today = timezone.localtime(timezone.now(), zone).date()
     context = {
@@ -367,7 +357,7 @@ def suppression_list(request: HttpRequest) -> HttpResponse:
     """Addresses the CRM does not send to (bounced, unsubscribed …), with a Clear button."""
     form = SuppressionFilterForm(request.GET)
     filters = form.filters()
-    page = _paginate(request, queries.suppression_list(filters))
+    page = page_of(request, queries.suppression_list(filters), per_page=PAGE_SIZE)
     filtered = filters != queries.SuppressionFilters()
     context = {"form": form, "page": page, "filtered": filtered}
     partial = request.htmx and not request.htmx.history_restore_request

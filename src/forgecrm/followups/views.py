@@ -20,6 +20,7 @@ from django.views.decorators.http import (
 )
 
 from forgecrm.clients.models import Client
+from forgecrm.core.pagination import page_of
 from forgecrm.followups import queries, services
 from forgecrm.followups.forms import (
     BulkForm,
@@ -305,9 +306,8 @@ def sequence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if status not in dict(ENROLLMENT_FILTERS):
         status = ""
     steps = queries.sequence_steps(sequence)
-    page = Paginator(
-        queries.enrollments_of(sequence, status=status), ENROLLMENTS_PER_PAGE
-    ).get_page(request.GET.get("page"))
+    enrollments = queries.enrollments_of(sequence, status=status)
+    page = page_of(request, enrollments, per_page=ENROLLMENTS_PER_PAGE, paginator=Paginator)
     context = {
         "sequence": sequence,
         "steps": steps,

@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Page
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from forgecrm.clients.models import Client, ContactPerson
 from forgecrm.core.api import MAX_ID
-from forgecrm.core.pagination import IdFirstPaginator
+from forgecrm.core.pagination import page_of
 from forgecrm.mailbox import queries, services, triage
 from forgecrm.mailbox.models import MailboxFolder, MailboxMessage, MessageStatus
 
@@ -122,18 +121,10 @@ class MessageFilterForm(forms.Form):
         )
 
 
-def _paginate(request: HttpRequest, queryset: Any) -> Page:
-    page = IdFirstPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.elided_range = list(
-        page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
-    )
-    return page
-
-
 def _message_list(request: HttpRequest, *, failed: bool) -> HttpResponse:
     form = MessageFilterForm(request.GET)
     filters = form.filters(failed=failed)
-    page = _paginate(request, queries.message_list(filters))
+    page = page_of(request, queries.message_list(filters), per_page=PAGE_SIZE)
     context = {
         "form": form,
         "page": page,

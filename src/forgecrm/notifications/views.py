@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from forgecrm.core.pagination import IdFirstPaginator
+from forgecrm.core.pagination import page_of
 from forgecrm.notifications import queries, services
 from forgecrm.notifications.forms import CadenceForm
 from forgecrm.notifications.models import Notification
@@ -38,8 +38,8 @@ def _inside(url: str) -> bool:
 @permission_required(VIEW, raise_exception=True)
 @require_safe
 def notification_list(request: HttpRequest) -> HttpResponse:
-    paginator = Paginator(queries.notifications_for(request.user), PER_PAGE)  # type: ignore[arg-type]
-    page = paginator.get_page(request.GET.get("page"))
+    notifications = queries.notifications_for(request.user)  # type: ignore[arg-type]
+    page = page_of(request, notifications, per_page=PER_PAGE, paginator=Paginator)
     return render(
         request,
         "notifications/list.html",
@@ -148,12 +148,11 @@ def _back(request: HttpRequest) -> str:
 def not_contacted(request: HttpRequest) -> HttpResponse:
     mine = request.GET.get("mine") == "on"
     rows = queries.silent_clients(owner=request.user if mine else None)  # type: ignore[arg-type]
-    paginator = IdFirstPaginator(rows, PER_PAGE)
     return render(
         request,
         "notifications/not_contacted.html",
         {
-            "page": paginator.get_page(request.GET.get("page")),
+            "page": page_of(request, rows, per_page=PER_PAGE),
             "mine": mine,
             "cadences": queries.cadence_days(),
             "can_edit": request.user.has_perm("notifications.edit_cadence"),
