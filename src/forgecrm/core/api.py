@@ -19,6 +19,12 @@ MAX_ID = 2**63 - 1
 ObjectId = Annotated[int, Field(le=MAX_ID)]
 
 
+def object_id(value: object) -> int | None:
+    """An id from a request's text, or None when it is not one the database can hold."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and int(text) <= MAX_ID else None
+
+
 class PermissionMixin:
     """Authenticate, then refuse with 403 unless the user holds `permission`.
 

@@ -9,7 +9,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 
 from forgecrm.clients.models import Client, ContactPerson, Project
-from forgecrm.core.api import MAX_ID
+from forgecrm.core.api import object_id
 from forgecrm.emails import rendering, sanitize
 from forgecrm.emails.models import EmailTemplate, EmailType
 from forgecrm.sales.models import Deal
@@ -87,7 +87,8 @@ class Recipients(forms.Field):
             item = str(item).strip()
             if item:
                 # A contact's id; digits too big for one are left as a (wrong) address.
-                cleaned.append(int(item) if item.isdigit() and int(item) <= MAX_ID else item)
+                pk = object_id(item)
+                cleaned.append(item if pk is None else pk)
         return cleaned
 
     def validate(self, value: list[int | str]) -> None:
@@ -251,7 +252,7 @@ class ComposeForm(forms.Form):
             raw = self.data.getlist(name) if hasattr(self.data, "getlist") else []
         else:
             raw = [str(v) for v in self.initial.get(name, [])]
-        ids = [int(v) for v in raw if v.isdigit() and int(v) <= MAX_ID]
+        ids = [pk for pk in map(object_id, raw) if pk is not None]
         labels = {
             str(c.pk): contact_label(c)
             for c in ContactPerson.objects.filter(pk__in=ids).prefetch_related("email_addresses")

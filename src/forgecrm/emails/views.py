@@ -45,7 +45,7 @@ from django.views.decorators.http import (
 from forgecrm.clients import queries as clients_queries
 from forgecrm.clients.models import Client, ContactPerson
 from forgecrm.clients.queries import ClientFilters, ContactFilters
-from forgecrm.core.api import MAX_ID
+from forgecrm.core.api import object_id
 from forgecrm.core.files import inert_download
 from forgecrm.core.pagination import page_of
 from forgecrm.emails import queries, rendering, sanitize, services, tracking
@@ -511,8 +511,8 @@ def contact_search(request: HttpRequest) -> JsonResponse:
     `suppressed` says why mail to the address is refused (bounced, unsubscribed), if it is."""
     term = request.GET.get("q", "").strip()[:100]
     client_id = request.GET.get("client", "")
-    client = int(client_id) if client_id.isdigit() else None
-    if client is not None and client > MAX_ID:
+    client = object_id(client_id)
+    if client_id and client is None:  # not an id the database can hold: nobody
         return JsonResponse({"results": []})
     filters = ContactFilters(q=term, client=client)
     results = []

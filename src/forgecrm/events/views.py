@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from forgecrm.clients.models import Client, ContactPerson
-from forgecrm.core.api import MAX_ID
+from forgecrm.core.api import object_id
 from forgecrm.events import greetings, queries, services
 from forgecrm.events.display import TYPE_COLOURS, legend
 from forgecrm.events.forms import HolidayOverrideForm, ImportantDateForm
@@ -240,7 +240,7 @@ def _chosen(request: HttpRequest):
     """The greetings a form names: the row's own button (`one`), else the ticked boxes."""
     one = request.POST.get("one", "")
     values = [one] if one else request.POST.getlist("ids")
-    ids = [int(v) for v in values if v.isdigit() and int(v) <= MAX_ID]
+    ids = [pk for pk in map(object_id, values) if pk is not None]
     return Greeting.objects.filter(pk__in=ids)
 
 

@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST, require_safe
 
 from forgecrm.clients.models import Client, ContactPerson
-from forgecrm.core.api import MAX_ID
+from forgecrm.core.api import object_id
 from forgecrm.core.pagination import page_of
 from forgecrm.mailbox import queries, services, triage
 from forgecrm.mailbox.models import MailboxFolder, MailboxMessage, MessageStatus
@@ -26,12 +26,6 @@ VIEW = "mailbox.view_mailboxrun"
 READ = "mailbox.add_mailboxrun"
 VIEW_MESSAGES = "mailbox.view_mailboxmessage"
 FILE_MESSAGES = "mailbox.change_mailboxmessage"
-
-
-def _object_id(value: object) -> int | None:
-    """An id from the request, or None when it is not one the database can hold."""
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and int(text) <= MAX_ID else None
 
 
 # ---- Status panel ---------------------------------------------------------------------------
@@ -159,7 +153,7 @@ def failed(request: HttpRequest) -> HttpResponse:
 @permission_required(FILE_MESSAGES, raise_exception=True)
 def ignore(request: HttpRequest) -> HttpResponse:
     """Ignore the ticked unmatched messages (or the one message whose page this is)."""
-    ids = [pk for pk in map(_object_id, request.POST.getlist("ids")) if pk is not None]
+    ids = [pk for pk in map(object_id, request.POST.getlist("ids")) if pk is not None]
     changed = triage.ignore_messages(ids=ids, actor=request.user)
     if changed:
         messages.success(request, f"{changed} message{'s' if changed != 1 else ''} ignored.")
@@ -172,7 +166,7 @@ class IdChoiceField(forms.ModelChoiceField):
     """A row by its id; an id too big for the database is an invalid choice, not a 500."""
 
     def to_python(self, value: Any) -> Any:
-        if value not in self.empty_values and _object_id(value) is None:
+        if value not in self.empty_values and object_id(value) is None:
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice"
             )
@@ -195,7 +189,7 @@ class AssignForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["client"].widget.attrs["data-client-search"] = reverse("emails:client_search")
-        chosen_id = _object_id(self["client"].value()) if self.is_bound else None
+        chosen_id = object_id(self["client"].value()) if self.is_bound else None
         # Only the chosen client is rendered; the picker finds others as you type.
         self.fields["client"].widget.choices = [
             ("", "Type a company name"),
