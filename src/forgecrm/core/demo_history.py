@@ -27,7 +27,7 @@ from django.utils import timezone
 from forgecrm.clients.models import Client, ContactEmail, ContactPerson, Project, RelationshipStatus
 from forgecrm.emails import services as email_services
 from forgecrm.emails import tracking
-from forgecrm.emails.delivery import _on_record as put_sent_on_record
+from forgecrm.emails.delivery import put_on_timeline_and_follow_up
 from forgecrm.emails.models import (
     Direction,
     Email,
@@ -52,8 +52,7 @@ from forgecrm.followups.models import (
     StepOutcome,
     StepRun,
 )
-from forgecrm.mailbox.services import _mark_replied as mark_replied
-from forgecrm.mailbox.services import _on_timeline as put_received_on_timeline
+from forgecrm.mailbox.services import mark_replied, put_on_timeline
 from forgecrm.notifications import services as notifications
 from forgecrm.notifications.models import Notification
 from forgecrm.timeline.models import CommunicationDirection, CommunicationType
@@ -363,7 +362,7 @@ class DemoHistory:
             EmailTemplate.objects.filter(pk=template.pk).update(
                 usage_count=F("usage_count") + uses, last_used_at=self.now
             )
-        put_sent_on_record(emails)
+        put_on_timeline_and_follow_up(emails)
         self.counts["emails"] += len(emails)
         return emails
 
@@ -451,7 +450,7 @@ class DemoHistory:
                 created_at=at,
             )
             EmailRecipient.objects.create(email=reply, address=parseaddr(original.from_email)[1])
-            put_received_on_timeline(reply, direction=CommunicationDirection.INBOUND)
+            put_on_timeline(reply, direction=CommunicationDirection.INBOUND)
             mark_replied(original, at=at)
             self.counts["replies"] += 1
 

@@ -547,7 +547,7 @@ def _record(outcomes: list[Outcome]) -> None:
     with db.cursor() as cursor:
         cursor.executemany(sql, rows)
     EmailEvent.objects.bulk_create(events)
-    _on_record([o.email for o in outcomes if o.result == SENT])
+    put_on_timeline_and_follow_up([o.email for o in outcomes if o.result == SENT])
 
 
 def _keep_in_outbox(ids: list[int], *, now: datetime) -> None:
@@ -566,10 +566,10 @@ def _keep_in_outbox(ids: list[int], *, now: datetime) -> None:
             )
             for email in emails
         )
-        _on_record(emails, at=now)
+        put_on_timeline_and_follow_up(emails, at=now)
 
 
-def _on_record(emails: list[Email], *, at: datetime | None = None) -> None:
+def put_on_timeline_and_follow_up(emails: list[Email], *, at: datetime | None = None) -> None:
     """Put sent (or outbox) emails on their client's timeline and create their follow-ups.
 
     These rows are derived from the email itself (not edits by a person), so they are

@@ -469,7 +469,7 @@ def _inbound(row: MailboxMessage, parsed: Parsed) -> MailboxMessage:
         )  # fmt: skip
     if original is not None:
         email = _store_inbound(row, parsed, original=original, sender=sender)
-        _mark_replied(original, at=email.sent_at or row.received_at)
+        mark_replied(original, at=email.sent_at or row.received_at)
         return _save(
             row, kind=MessageKind.REPLY, status=MessageStatus.DONE, email=email,
             client_id=email.client_id,
@@ -523,7 +523,7 @@ def _store_inbound(
         contact=contact,
         email_type=original.email_type if original else None,
     )
-    _on_timeline(email, direction=CommunicationDirection.INBOUND, auto_reply=auto_reply)
+    put_on_timeline(email, direction=CommunicationDirection.INBOUND, auto_reply=auto_reply)
     return email
 
 
@@ -577,7 +577,7 @@ def _from_header(parsed: Parsed) -> str:
         return parsed.from_address
 
 
-def _on_timeline(
+def put_on_timeline(
     email: Email,
     *,
     direction: str,
@@ -607,7 +607,7 @@ def _on_timeline(
         Communication.objects.bulk_create([entry])
 
 
-def _mark_replied(original: Email, *, at: datetime) -> None:
+def mark_replied(original: Email, *, at: datetime) -> None:
     """First reply only: replied_at, a REPLIED event, and the thread's follow-ups stop."""
     if original.direction != Direction.OUTBOUND:
         return
@@ -776,7 +776,7 @@ def _sent_from_mail_app(row: MailboxMessage, parsed: Parsed) -> MailboxMessage:
         contact=recipient.contact,
         email_type=original.email_type if original else None,
     )
-    _on_timeline(email, direction=CommunicationDirection.OUTBOUND)
+    put_on_timeline(email, direction=CommunicationDirection.OUTBOUND)
     return _save(
         row, kind=MessageKind.SENT, status=MessageStatus.DONE, email=email,
         client_id=email.client_id,
@@ -830,7 +830,9 @@ def file_inbound(
             contact=contact,
             actor=actor,
         )
-        _on_timeline(email, direction=CommunicationDirection.INBOUND, by_person=True, actor=actor)
+        put_on_timeline(
+            email, direction=CommunicationDirection.INBOUND, by_person=True, actor=actor
+        )
     MailboxMessage.objects.filter(pk=message.pk).update(email=email)
     message.status, message.client, message.email = MessageStatus.ASSIGNED, client, email
     return email
