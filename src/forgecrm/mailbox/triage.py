@@ -1,8 +1,8 @@
 """What people do on the mailbox pages besides assigning (`services.file_inbound`): ignore
 unmatched messages and ask the worker for a read.
 
-Kept apart from `services.py` (the reader) so the pages' writes and the reader change
-independently; both are plain functions that views and any job can call.
+Not in `services.py` because asking for a read queues a worker task, and the tasks module
+imports `services` (the reader) itself.
 """
 
 import logging
