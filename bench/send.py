@@ -131,9 +131,13 @@ def setup_django(smtp_port: int) -> None:
     sys.path.insert(0, str(ROOT / "src"))
     import django
     from django.conf import settings
+    from django.urls import get_resolver
 
     django.setup()
     settings.DEBUG = False
+    # A running server has loaded its URLconf (tracking links are reversed from it) before
+    # it sends anything: that one-time import is not part of sending.
+    get_resolver().url_patterns
 
 
 def prepare(count: int) -> tuple:
@@ -200,8 +204,8 @@ def rendered_messages(ids: list[int]) -> list[tuple[str, list[str], bytes]]:
     is timed."""
     from forgecrm.emails.delivery import outgoing, prepare
 
-    ready = [prepare(item, as_bytes=True) for item in outgoing(ids, status="sent")]
-    return [(p.envelope_from, p.envelope_to, p.data) for p in ready]
+    ready = [prepare(item, for_smtp=True).envelope for item in outgoing(ids, status="sent")]
+    return [(e.sender, e.recipients, e.data) for e in ready if e]
 
 
 def send_plain(port: int, messages: list[tuple[str, list[str], bytes]]) -> float:

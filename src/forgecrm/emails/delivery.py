@@ -7,19 +7,21 @@ second worker may all try; one wins, so nothing is sent twice. Temporary failure
 permanent ones (5xx) mark it failed with the server's answer.
 """
 
+import contextlib
 import io
 import logging
-import queue
+import multiprocessing
 import secrets
-import smtplib
 import sys
-import threading
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.generator import BytesGenerator
 from email.policy import Compat32
 from email.utils import formataddr
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from django.conf import settings
@@ -31,7 +33,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from forgecrm.emails import tracking
+from forgecrm.emails import smtp_relay, tracking
 from forgecrm.emails.models import (
     Email,
     EmailAttachment,
@@ -45,6 +47,7 @@ from forgecrm.emails.models import (
     Suppression,
 )
 from forgecrm.emails.queries import active_suppressions, parsed_address
+from forgecrm.emails.smtp_relay import FAILED, RETRY, SENT, classify
 from forgecrm.followups import services as followups
 from forgecrm.timeline.models import Communication, CommunicationDirection, CommunicationType
 
@@ -54,13 +57,15 @@ RETRY_DELAY = timedelta(minutes=1)
 LOAD_CHUNK = 200
 # A claimed email whose batch has not touched it for this long belongs to a dead worker.
 STRANDED_AFTER = timedelta(minutes=30)
+# How often a live batch refreshes its claims: far inside STRANDED_AFTER, rarely enough
+# that a batch of thousands does not rewrite all its rows for every chunk it sends.
+CLAIM_REFRESH = timedelta(minutes=1)
 STRANDED = (
     "The worker stopped while sending this email, so it may or may not have reached the "
     "mail server. Check with the recipient before sending it again."
 )
 SWEEP_LIMIT = 1000
 
-SENT, RETRY, FAILED = "sent", "retry", "failed"
 RECORDED_FIELDS = ("status", "sent_at", "attempts", "last_error", "next_attempt_at", "updated_at")
 
 
@@ -247,35 +252,14 @@ class Outcome:
     detail: str = ""
 
 
-def classify(error: Exception) -> tuple[str, str]:
-    """(RETRY or FAILED, the server's answer): 4xx and lost connections are temporary."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        answers = list(error.recipients.values())
-        codes = [code for code, _ in answers]
-        text = "; ".join(
-            f"{address}: {code} {_text(answer)}"
-            for address, (code, answer) in error.recipients.items()
-        )
-        return (RETRY if all(400 <= c < 500 for c in codes) else FAILED), text
-    if isinstance(error, smtplib.SMTPResponseException):
-        text = f"{error.smtp_code} {_text(error.smtp_error)}"
-        return (FAILED if 500 <= error.smtp_code < 600 else RETRY), text
-    return RETRY, f"{type(error).__name__}: {error}"
-
-
-def _text(answer: bytes | str) -> str:
-    return answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
-
-
 @dataclass
 class Prepared:
-    """A message ready for the wire: its envelope and bytes, or why it could not be built."""
+    """A message ready to go: its envelope (for SMTP) or message object (for other
+    backends), or why it could not be built."""
 
     email: Email
     message: EmailMultiAlternatives | None
-    envelope_from: str = ""
-    envelope_to: list[str] = field(default_factory=list)
-    data: bytes = b""
+    envelope: smtp_relay.Envelope | None = None
     failure: tuple[str, str] | None = None  # (RETRY or FAILED, why) when it cannot be sent
 
 
@@ -298,7 +282,7 @@ class _WirePolicy(Compat32):
 WIRE_POLICY = _WirePolicy(linesep="\r\n")
 
 
-def _wire_bytes(message: EmailMultiAlternatives) -> bytes:
+def wire_bytes(message: EmailMultiAlternatives) -> bytes:
     """The message as sent over SMTP.
 
     The MIME boundary is a random 128-bit token set up front: the standard library would
@@ -317,134 +301,139 @@ def _envelope_address(address: str) -> str:
     return address if address.isascii() else sanitize_address(address, "utf-8")
 
 
-def prepare(item: Outgoing, *, as_bytes: bool) -> Prepared:
-    """Build the message of `item`; its bytes too when they go straight to an SMTP server."""
+def prepare(item: Outgoing, *, for_smtp: bool) -> Prepared:
+    """Build the message of `item`, in an envelope when it goes to an SMTP server."""
     try:
         message = build_message(item)
-        if not as_bytes:
+        if not for_smtp:
             return Prepared(item.email, message)
-        return Prepared(
-            item.email,
-            message,
-            envelope_from=_envelope_address(parsed_address(item.email.from_email)[1]),
-            envelope_to=[_envelope_address(r.address) for r in item.recipients],
-            data=_wire_bytes(message),
+        envelope = smtp_relay.Envelope(
+            sender=_envelope_address(parsed_address(item.email.from_email)[1]),
+            recipients=[_envelope_address(r.address) for r in item.recipients],
+            data=wire_bytes(message),
         )
+        return Prepared(item.email, message, envelope=envelope)
     except OSError as error:  # an attachment that cannot be read: try again later
         return Prepared(item.email, None, failure=(RETRY, classify(error)[1]))
     except (ValueError, UnicodeError) as error:  # e.g. a header Django refuses to write
         return Prepared(item.email, None, failure=(FAILED, f"{type(error).__name__}: {error}"))
 
 
-class Sender(threading.Thread):
-    """Sends prepared messages over one SMTP connection for a whole batch, in order.
+# The relay's child processes are forked from a server process that has already imported
+# the relay: quick to start, and free of the worker's threads and database connections.
+RELAYS = multiprocessing.get_context("forkserver")
+RELAYS.set_forkserver_preload(["forgecrm.emails.smtp_relay"])
 
-    It runs in its own thread so that the worker builds the next messages and records
-    outcomes (CPU and database work) while this thread waits for the server's answers:
-    sending is mostly waiting. The connection is reopened once if the server drops it.
-    Backends that are not SMTP (console, locmem) get the message objects instead.
+
+class Sender:
+    """Sends prepared messages in order over one SMTP connection for a whole batch.
+
+    The connection is held by a child process (smtp_relay says why), so the worker builds
+    the next messages and records outcomes while the server answers. Backends that are not
+    SMTP (console, locmem) get the message objects here instead, at once.
     """
 
     def __init__(self) -> None:
-        super().__init__(name="smtp-sender", daemon=True)
         self.backend = get_connection(fail_silently=False)
         self.speaks_smtp = isinstance(self.backend, SMTPBackend)
-        self.inbox: queue.SimpleQueue[Prepared | None] = queue.SimpleQueue()
-        self.outcomes: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
-        self.down = ""
+        # Each submitted email with its outcome, or None while the relay has it.
+        self.pending: deque[tuple[Email, Outcome | None]] = deque()
+        self.answers: deque[smtp_relay.Answer] = deque()
+        self.channel: Connection | None = None
+        self.relay: BaseProcess | None = None
+        if self.speaks_smtp:
+            self.channel, child_end = RELAYS.Pipe()
+            self.relay = RELAYS.Process(
+                target=smtp_relay.relay,
+                args=(child_end, smtp_relay.parameters_of(self.backend)),
+                name="smtp-relay",
+            )
+            self.relay.start()
+            child_end.close()
 
     def submit(self, prepared: Prepared) -> None:
-        self.inbox.put(prepared)
-
-    def results(self, count: int) -> list[Outcome]:
-        """The next `count` outcomes, in the order their messages were submitted.
-
-        Every SMTP step times out after EMAIL_TIMEOUT, so a sender silent for much longer
-        is stuck: the task fails rather than holding a worker forever, and the emails it
-        held are failed later by `fail_stranded`."""
-        wait = max(60, settings.EMAIL_TIMEOUT * 10)
-        try:
-            return [self.outcomes.get(timeout=wait) for _ in range(count)]
-        except queue.Empty:
-            raise SenderStalled(f"No answer from the SMTP sender for {wait} s.") from None
-
-    def finish(self) -> None:
-        self.inbox.put(None)
-        self.join(timeout=max(60, settings.EMAIL_TIMEOUT * 10))
-
-    def run(self) -> None:
-        self._open()
-        try:
-            while (prepared := self.inbox.get()) is not None:
-                self.outcomes.put(self._outcome(prepared))
-        finally:
-            self._close()
-
-    def _open(self) -> None:
-        """Connect; any failure (a refused login, a password smtplib cannot encode) leaves
-        the batch's emails to be retried, with the reason."""
-        try:
-            self.backend.open()
-        except Exception as error:
-            self.down = classify(error)[1]
-
-    def _outcome(self, prepared: Prepared) -> Outcome:
-        """Send; an unexpected error fails this email (with the reason) but not the batch,
-        and the worker always gets one outcome per message."""
-        try:
-            return self._send(prepared)
-        except Exception as error:
-            logger.exception("Sending email %s failed unexpectedly", prepared.email.pk)
-            return Outcome(
-                prepared.email, FAILED, timezone.now(), f"{type(error).__name__}: {error}"
-            )
-
-    def _send(self, prepared: Prepared) -> Outcome:
+        email = prepared.email
         if prepared.failure:
             result, detail = prepared.failure
-            return Outcome(prepared.email, result, timezone.now(), detail)
-        if self.down:
-            return Outcome(prepared.email, RETRY, timezone.now(), self.down)
-        try:
-            refused = self._transmit(prepared)
-        except OSError as error:
-            result, detail = classify(error)
-            if not isinstance(error, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
-                self._close()
-                self._open()
-            return Outcome(prepared.email, result, timezone.now(), detail)
-        detail = "; ".join(
-            f"Refused {address}: {code} {_text(answer)}"
-            for address, (code, answer) in refused.items()
-        )
-        return Outcome(prepared.email, SENT, timezone.now(), detail)
+            self.pending.append((email, Outcome(email, result, timezone.now(), detail)))
+        elif self.channel is not None:
+            try:
+                self.channel.send(prepared.envelope)
+            except OSError:
+                raise self._stopped() from None
+            self.pending.append((email, None))
+            self._collect_ready()
+        else:
+            self.pending.append((email, self._send_here(prepared)))
 
-    def _transmit(self, prepared: Prepared) -> dict[str, tuple[int, bytes]]:
-        """Send; the recipients the server refused while accepting the others."""
-        if isinstance(self.backend, SMTPBackend):
-            if self.backend.connection is None:
-                raise smtplib.SMTPServerDisconnected("Not connected to the mail server.")
-            return self.backend.connection.sendmail(
-                prepared.envelope_from, prepared.envelope_to, prepared.data
-            )
-        if prepared.message is not None:
+    def _collect_ready(self) -> None:
+        """Take the answers already back, so the relay never waits for room to write them
+        while the worker waits for room to write it the next message."""
+        assert self.channel is not None
+        while self.channel.poll():
+            self.answers.append(self._receive())
+
+    def _send_here(self, prepared: Prepared) -> Outcome:
+        try:
             self.backend.send_messages([prepared.message])
-        return {}
+        except Exception as error:
+            result, detail = classify(error)
+            return Outcome(prepared.email, result, timezone.now(), detail)
+        return Outcome(prepared.email, SENT, timezone.now())
 
-    def _close(self) -> None:
+    def results(self, count: int) -> list[Outcome]:
+        """The next `count` outcomes, in the order their messages were submitted."""
+        outcomes = []
+        for _ in range(count):
+            email, outcome = self.pending.popleft()
+            if outcome is None:
+                answer = self.answers.popleft() if self.answers else self._wait()
+                outcome = Outcome(email, answer.result, timezone.now(), answer.detail)
+            outcomes.append(outcome)
+        return outcomes
+
+    def _wait(self) -> smtp_relay.Answer:
+        """The relay's next answer. Every SMTP step times out after EMAIL_TIMEOUT, so a
+        relay silent for much longer is stuck: the task fails rather than holding a worker
+        forever, and the emails it held are failed later by `fail_stranded`."""
+        assert self.channel is not None
+        wait = max(60, settings.EMAIL_TIMEOUT * 10)
+        if not self.channel.poll(wait):
+            raise SenderStalled(f"No answer from the SMTP relay for {wait} s.")
+        return self._receive()
+
+    def _receive(self) -> smtp_relay.Answer:
+        assert self.channel is not None and self.relay is not None
         try:
-            self.backend.close()
-        except Exception:
-            logger.warning("Could not close the SMTP connection cleanly", exc_info=True)
+            return self.channel.recv()
+        except (EOFError, OSError):
+            raise self._stopped() from None
+
+    def _stopped(self) -> "SenderStalled":
+        assert self.relay is not None
+        self.relay.join(timeout=5)
+        return SenderStalled(f"The SMTP relay stopped (exit code {self.relay.exitcode}).")
+
+    def finish(self) -> None:
+        """Close the connection and let the relay end (it is killed if it does not)."""
+        if self.channel is None or self.relay is None:
+            return
+        with contextlib.suppress(OSError):  # it has gone already
+            self.channel.send(None)
+        self.relay.join(timeout=max(60, settings.EMAIL_TIMEOUT * 2))
+        if self.relay.is_alive():
+            self.relay.kill()
+            self.relay.join()
+        self.channel.close()
 
 
 class SenderStalled(RuntimeError):
-    """The sender thread stopped answering."""
+    """The SMTP relay stopped answering."""
 
 
-def _still_sending(ids: list[int]) -> None:
+def _still_sending(ids: list[int], *, now: datetime) -> None:
     """A live batch refreshes its claims, so `fail_stranded` only takes a dead one's."""
-    Email.objects.filter(pk__in=ids, status=EmailStatus.SENDING).update(updated_at=timezone.now())
+    Email.objects.filter(pk__in=ids, status=EmailStatus.SENDING).update(updated_at=now)
 
 
 def fail_stranded(*, now: datetime) -> int:
@@ -489,16 +478,18 @@ def _send_claimed(ids: list[int]) -> None:
     """Load, build and hand over one chunk while the sender works through the previous one;
     record a chunk's outcomes once the next one is on its way."""
     sender = Sender()
-    sender.start()
     waiting = 0
+    refreshed = timezone.now()  # when the batch's claims were made or last refreshed
     try:
         for done, chunk in enumerate(_chunks(ids)):
-            _still_sending(ids[done * LOAD_CHUNK :])
+            if (now := timezone.now()) - refreshed >= CLAIM_REFRESH:
+                _still_sending(ids[done * LOAD_CHUNK :], now=now)
+                refreshed = now
             items = outgoing(chunk)
             suppressed = active_suppressions(r.address for item in items for r in item.recipients)
             for item in items:
                 blocked = _suppressed_since_queued(item, suppressed)
-                sender.submit(blocked or prepare(item, as_bytes=sender.speaks_smtp))
+                sender.submit(blocked or prepare(item, for_smtp=sender.speaks_smtp))
             if waiting:
                 _record(sender.results(waiting))
             waiting = len(items)

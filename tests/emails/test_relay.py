@@ -1,0 +1,52 @@
+"""The SMTP relay: the child process that holds a batch's connection to the mail server."""
+
+import threading
+
+import pytest
+
+from forgecrm.emails import delivery, smtp_relay
+from forgecrm.emails.models import Email
+
+BODY = b"Subject: Hello\r\n\r\n" + b"A line of a long proposal.\r\n" * 400  # about 11 kB
+
+
+def message(number: int) -> delivery.Prepared:
+    envelope = smtp_relay.Envelope("hello@pixelforgebd.com", [f"p{number}@acme.example"], BODY)
+    return delivery.Prepared(Email(pk=number), None, envelope=envelope)
+
+
+def test_a_long_batch_goes_whole_and_in_order_without_the_worker_and_relay_stuck(smtp):
+    """A thousand answers fill the pipe back to the worker: unless the worker takes them
+    while it hands over messages, both sides wait on each other for ever."""
+    sender = delivery.Sender()
+    outcomes: list[delivery.Outcome] = []
+
+    def hand_over_then_collect() -> None:
+        for number in range(1, 1001):
+            sender.submit(message(number))
+        outcomes.extend(sender.results(1000))
+
+    worker = threading.Thread(target=hand_over_then_collect, daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    finished = not worker.is_alive()
+    if finished:
+        sender.finish()
+    else:
+        sender.relay.kill()
+    assert finished, "the worker and the relay were stuck waiting on each other"
+    assert [o.email.pk for o in outcomes] == list(range(1, 1001))
+    assert {o.result for o in outcomes} == {smtp_relay.SENT}
+    assert [e.rcpt_tos for e in smtp.envelopes] == [[f"p{n}@acme.example"] for n in range(1, 1001)]
+
+
+def test_a_relay_that_dies_fails_the_batch_at_once_instead_of_hanging(smtp):
+    sender = delivery.Sender()
+    sender.relay.kill()
+    sender.relay.join()
+
+    with pytest.raises(delivery.SenderStalled, match=r"relay stopped \(exit code -9\)"):
+        sender.submit(message(1))
+        sender.results(1)
+    sender.finish()
+    assert smtp.envelopes == []
