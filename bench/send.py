@@ -31,6 +31,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from importlib import import_module
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,13 +132,12 @@ def setup_django(smtp_port: int) -> None:
     sys.path.insert(0, str(ROOT / "src"))
     import django
     from django.conf import settings
-    from django.urls import get_resolver
 
     django.setup()
     settings.DEBUG = False
     # A running server has loaded its URLconf (tracking links are reversed from it) before
     # it sends anything: that one-time import is not part of sending.
-    get_resolver().url_patterns
+    import_module(settings.ROOT_URLCONF)
 
 
 def prepare(count: int) -> tuple:

@@ -1,11 +1,15 @@
-"""The SMTP relay: the child process that holds a batch's connection to the mail server."""
+"""The worker's claims and the SMTP relay, the child process that holds a batch's
+connection to the mail server."""
 
 import threading
 
 import pytest
+from django.db import connection, transaction
+from django.utils import timezone
 
 from forgecrm.emails import delivery, smtp_relay
-from forgecrm.emails.models import Email
+from forgecrm.emails.models import Email, EmailStatus
+from tests.emails.factories import EmailFactory
 
 BODY = b"Subject: Hello\r\n\r\n" + b"A line of a long proposal.\r\n" * 400  # about 11 kB
 
@@ -50,3 +54,31 @@ def test_a_relay_that_dies_fails_the_batch_at_once_instead_of_hanging(smtp):
         sender.results(1)
     sender.finish()
     assert smtp.envelopes == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_claiming_one_batch_at_once_win_each_email_once():
+    """Real concurrency (PostgreSQL): both claim the same 600 emails (two statements each)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time; the race needs PostgreSQL")
+    ids = [EmailFactory(status=EmailStatus.QUEUED, sent_at=None).pk for _ in range(600)]
+    both_ready = threading.Barrier(2, timeout=10)
+    won: list[list[int]] = []
+
+    def worker(order: list[int]) -> None:
+        try:
+            both_ready.wait()
+            with transaction.atomic():
+                won.append(delivery.claim(order, now=timezone.now()))
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=worker, args=(order,)) for order in (ids, list(reversed(ids)))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(won[0] + won[1]) == ids
+    assert set(Email.objects.values_list("status", flat=True)) == {EmailStatus.SENDING}

@@ -265,8 +265,8 @@ def test_an_email_claimed_twice_is_sent_once(api, smtp, rahim):
     assert email.status == EmailStatus.QUEUED
 
     now = timezone.now()
-    assert delivery.claim(email_id=email.pk, now=now) is True
-    assert delivery.claim(email_id=email.pk, now=now) is False
+    assert delivery.claim([email.pk], now=now) == [email.pk]
+    assert delivery.claim([email.pk], now=now) == []
     Email.objects.filter(pk=email.pk).update(status=EmailStatus.QUEUED)
 
     tasks.send_emails([email.pk])

@@ -33,6 +33,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from forgecrm.core.bulk import insert_many
 from forgecrm.emails import smtp_relay, tracking
 from forgecrm.emails.models import (
     Email,
@@ -55,6 +56,7 @@ logger = logging.getLogger(__name__)
 
 RETRY_DELAY = timedelta(minutes=1)
 LOAD_CHUNK = 200
+CLAIM_CHUNK = 500  # ids in one query, within every database's limit on parameters
 # A claimed email whose batch has not touched it for this long belongs to a dead worker.
 STRANDED_AFTER = timedelta(minutes=30)
 # How often a live batch refreshes its claims: far inside STRANDED_AFTER, rarely enough
@@ -72,9 +74,9 @@ RECORDED_FIELDS = ("status", "sent_at", "attempts", "last_error", "next_attempt_
 # ---- Claiming and the rate limit -----------------------------------------------------------
 
 
-# The claim and the recording of outcomes run once per email in the sending loop, so they
-# are plain SQL: the ORM's update() costs several times the query itself there. Column
-# names and values still come from the model's fields.
+# The recording of outcomes is plain SQL: it runs once per email in the sending loop, where
+# the ORM's update() costs several times the query itself. Column names and values still
+# come from the model's fields.
 
 
 def _column(name: str) -> str:
@@ -85,17 +87,24 @@ def _value(name: str, value: object) -> object:
     return Email._meta.get_field(name).get_db_prep_save(value, db)
 
 
-def claim(*, email_id: int, now: datetime) -> bool:
-    """Take a queued email for sending; True for exactly one caller."""
-    sql = (
-        f"UPDATE {db.ops.quote_name(Email._meta.db_table)} "
-        f"SET {_column('status')} = %s, {_column('updated_at')} = %s "
-        f"WHERE {_column('id')} = %s AND {_column('status')} = %s"
-    )
-    params = [EmailStatus.SENDING, _value("updated_at", now), email_id, EmailStatus.QUEUED]
-    with db.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount == 1
+def claim(ids: list[int], *, now: datetime) -> list[int]:
+    """Take the queued emails among `ids` for sending (in a transaction): those this caller
+    won, in the order of `ids`. Of callers claiming the same email at once, exactly one
+    wins it.
+
+    Rows another worker has locked are skipped, not waited for: that worker is claiming
+    them, and two workers waiting on each other's rows would deadlock. (SQLite has no row
+    locks and needs none: it runs one writing transaction at a time.)
+    """
+    won: set[int] = set()
+    for start in range(0, len(ids), CLAIM_CHUNK):
+        queued = Email.objects.select_for_update(skip_locked=True).filter(
+            pk__in=ids[start : start + CLAIM_CHUNK], status=EmailStatus.QUEUED
+        )
+        taken = list(queued.values_list("pk", flat=True))
+        Email.objects.filter(pk__in=taken).update(status=EmailStatus.SENDING, updated_at=now)
+        won.update(taken)
+    return [pk for pk in ids if pk in won]
 
 
 def room(now: datetime) -> int:
@@ -146,13 +155,13 @@ def deliver(*, ids: list[int]) -> None:
     now = timezone.now()
     if not settings.EMAIL_DELIVERY_ENABLED:
         with transaction.atomic():
-            claimed = [pk for pk in ids if claim(email_id=pk, now=now)]
+            claimed = claim(ids, now=now)
         _keep_in_outbox(claimed, now=now)
         return
     allowed = max(0, room(now))
     _hold(ids[allowed:], now=now, status=EmailStatus.QUEUED)
     with transaction.atomic():  # one commit for the batch's claims, not one per email
-        claimed = [pk for pk in ids[:allowed] if claim(email_id=pk, now=now)]
+        claimed = claim(ids[:allowed], now=now)
     excess = -room(now)
     if excess > 0:
         _hold(claimed[-excess:], now=now, status=EmailStatus.SENDING)
@@ -537,7 +546,7 @@ def _record(outcomes: list[Outcome]) -> None:
     ]
     with db.cursor() as cursor:
         cursor.executemany(sql, rows)
-    EmailEvent.objects.bulk_create(events)
+    insert_many(events)
     put_on_timeline_and_follow_up([o.email for o in outcomes if o.result == SENT])
 
 
@@ -567,18 +576,20 @@ def put_on_timeline_and_follow_up(emails: list[Email], *, at: datetime | None = 
     inserted in bulk, outside the audit log.
     """
     with_client = [e for e in emails if e.client_id]
-    Communication.objects.bulk_create(
-        Communication(
-            kind=CommunicationType.EMAIL,
-            direction=CommunicationDirection.OUTBOUND,
-            subject=e.subject[:255],
-            content=e.body_text,
-            occurred_at=at or e.sent_at,
-            client_id=e.client_id,
-            contact_id=e.contact_id,
-            email=e,
-            created_by_id=e.created_by_id,
-        )
-        for e in with_client
+    insert_many(
+        [
+            Communication(
+                kind=CommunicationType.EMAIL,
+                direction=CommunicationDirection.OUTBOUND,
+                subject=e.subject[:255],
+                content=e.body_text,
+                occurred_at=at or e.sent_at,
+                client_id=e.client_id,
+                contact_id=e.contact_id,
+                email=e,
+                created_by_id=e.created_by_id,
+            )
+            for e in with_client
+        ]
     )
     followups.on_emails_sent(emails=emails, at=at)

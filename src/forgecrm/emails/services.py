@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from forgecrm.clients.models import Client, ContactEmail, ContactPerson, Project
 from forgecrm.core.audit import acting_as
+from forgecrm.core.bulk import insert_many
 from forgecrm.core.files import store_upload
 from forgecrm.emails import defaults, rendering, sanitize, tasks, tracking
 from forgecrm.emails.forms import clean_body_source, clean_subject_source
@@ -430,17 +431,25 @@ def _store(
         item.email.scheduled_at = send_at
         item.email.next_attempt_at = send_at or now + UNSENT_RECHECK
     emails = Email.objects.bulk_create([item.email for item in built])
-    EmailRecipient.objects.bulk_create(
-        EmailRecipient(
-            email=item.email, kind=r.kind, address=r.address, name=r.name[:200], contact=r.contact
-        )
-        for item in built
-        for r in item.recipients
+    insert_many(
+        [
+            EmailRecipient(
+                email=item.email,
+                kind=r.kind,
+                address=r.address,
+                name=r.name[:200],
+                contact=r.contact,
+            )
+            for item in built
+            for r in item.recipients
+        ]
     )
-    EmailLink.objects.bulk_create(
-        EmailLink(email=item.email, url=url, token=tracking.new_link_token())
-        for item in built
-        for url in item.links
+    insert_many(
+        [
+            EmailLink(email=item.email, url=url, token=tracking.new_link_token())
+            for item in built
+            for url in item.links
+        ]
     )
     stored = [(a, _store_attachment(a)) for a in attachments]
     EmailAttachment.objects.bulk_create(
@@ -455,7 +464,7 @@ def _store(
         for a, path in stored
     )
     kind = EventKind.SCHEDULED if send_at else EventKind.QUEUED
-    EmailEvent.objects.bulk_create(EmailEvent(email=e, kind=kind, occurred_at=now) for e in emails)
+    insert_many([EmailEvent(email=e, kind=kind, occurred_at=now) for e in emails])
     return emails
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from forgecrm.clients.models import ContactPerson
 from forgecrm.core.audit import acting_as
+from forgecrm.core.bulk import insert_many
 from forgecrm.emails import services as email_services
 from forgecrm.emails.models import (
     Direction,
@@ -164,7 +165,7 @@ def followups_reschedule_bulk(
 # ---- Automatic follow-ups ------------------------------------------------------------------
 
 
-def on_emails_sent(*, emails: list[Email], at: datetime | None = None) -> list[FollowUpTask]:
+def on_emails_sent(*, emails: list[Email], at: datetime | None = None) -> None:
     """Follow-ups for emails just sent (or put in the outbox at `at`).
 
     An email's own `follow_up_days` wins; otherwise an active FollowUpRule for its type
@@ -172,7 +173,7 @@ def on_emails_sent(*, emails: list[Email], at: datetime | None = None) -> list[F
     """
     with_client = [e for e in emails if e.client_id]
     if not with_client:
-        return []
+        return
     rules = {
         rule.email_type: rule
         for rule in FollowUpRule.objects.filter(
@@ -212,7 +213,7 @@ def on_emails_sent(*, emails: list[Email], at: datetime | None = None) -> list[F
         if priority:
             task.priority = priority
         rows.append(task)
-    return FollowUpTask.objects.bulk_create(rows)
+    insert_many(rows)
 
 
 @transaction.atomic
