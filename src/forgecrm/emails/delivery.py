@@ -532,7 +532,7 @@ def _apply(outcome: Outcome) -> EventKind:
 @transaction.atomic
 def _record(outcomes: list[Outcome]) -> None:
     events = [
-        EmailEvent(email=o.email, kind=_apply(o), occurred_at=o.at, detail=o.detail)
+        EmailEvent(email_id=o.email.pk, kind=_apply(o), occurred_at=o.at, detail=o.detail)
         for o in outcomes
     ]
     assignments = ", ".join(f"{_column(name)} = %s" for name in RECORDED_FIELDS)
@@ -586,7 +586,7 @@ def put_on_timeline_and_follow_up(emails: list[Email], *, at: datetime | None = 
                 occurred_at=at or e.sent_at,
                 client_id=e.client_id,
                 contact_id=e.contact_id,
-                email=e,
+                email_id=e.pk,
                 created_by_id=e.created_by_id,
             )
             for e in with_client

@@ -20,7 +20,7 @@ from django.core.files.base import ContentFile
 from django.core.mail import make_msgid
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.db.models.functions import Coalesce, Lower
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -391,6 +391,10 @@ class _Built:
     links: list[str]
 
 
+def _pk(instance: Model | None) -> int | None:
+    return instance.pk if instance is not None else None
+
+
 def _build(
     *,
     draft: Draft,
@@ -408,12 +412,13 @@ def _build(
         body_html=rendered.body_html,
         body_text=rendered.body_text,
         email_type=draft.email_type or (template.template_type if template else EmailType.OTHER),
-        template=template,
-        client=about.client,
-        contact=about.contact,
-        deal=about.deal,
-        project=about.project,
-        created_by=actor,
+        # Ids, not instances: see core.bulk.insert_many (a batch builds thousands).
+        template_id=_pk(template),
+        client_id=_pk(about.client),
+        contact_id=_pk(about.contact),
+        deal_id=_pk(about.deal),
+        project_id=_pk(about.project),
+        created_by_id=_pk(actor),
         read_receipt_requested=draft.read_receipt,
         follow_up_days=draft.follow_up_days,
         tracking_token=token,
@@ -434,11 +439,11 @@ def _store(
     insert_many(
         [
             EmailRecipient(
-                email=item.email,
+                email_id=item.email.pk,
                 kind=r.kind,
                 address=r.address,
                 name=r.name[:200],
-                contact=r.contact,
+                contact_id=r.contact.pk if r.contact else None,
             )
             for item in built
             for r in item.recipients
@@ -446,7 +451,7 @@ def _store(
     )
     insert_many(
         [
-            EmailLink(email=item.email, url=url, token=tracking.new_link_token())
+            EmailLink(email_id=item.email.pk, url=url, token=tracking.new_link_token())
             for item in built
             for url in item.links
         ]
@@ -464,7 +469,7 @@ def _store(
         for a, path in stored
     )
     kind = EventKind.SCHEDULED if send_at else EventKind.QUEUED
-    insert_many([EmailEvent(email=e, kind=kind, occurred_at=now) for e in emails])
+    insert_many([EmailEvent(email_id=e.pk, kind=kind, occurred_at=now) for e in emails])
     return emails
 
 

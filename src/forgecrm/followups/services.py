@@ -208,7 +208,7 @@ def on_emails_sent(*, emails: list[Email], at: datetime | None = None) -> None:
             due_at=sent + timedelta(days=days),
             assignee_id=email.created_by_id,
             source=source,
-            email=email,
+            email_id=email.pk,
         )
         if priority:
             task.priority = priority
