@@ -82,3 +82,19 @@ def test_two_workers_claiming_one_batch_at_once_win_each_email_once():
         thread.join(timeout=30)
     assert sorted(won[0] + won[1]) == ids
     assert set(Email.objects.values_list("status", flat=True)) == {EmailStatus.SENDING}
+
+
+@pytest.mark.django_db
+def test_when_no_relay_can_start_the_emails_go_back_to_the_queue(smtp, monkeypatch):
+    email = EmailFactory(status=EmailStatus.QUEUED, sent_at=None)
+
+    def no_process(*args, **kwargs):
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(delivery.RELAYS, "Process", no_process)
+    with pytest.raises(OSError):
+        delivery.deliver(ids=[email.pk])
+
+    email.refresh_from_db()
+    assert email.status == EmailStatus.QUEUED and email.next_attempt_at > timezone.now()
+    assert smtp.envelopes == []

@@ -486,7 +486,11 @@ def _suppressed_since_queued(item: Outgoing, suppressed: dict[str, Suppression])
 def _send_claimed(ids: list[int]) -> None:
     """Load, build and hand over one chunk while the sender works through the previous one;
     record a chunk's outcomes once the next one is on its way."""
-    sender = Sender()
+    try:
+        sender = Sender()
+    except Exception:  # e.g. no relay process could be started: nothing has gone out
+        _hold(ids, now=timezone.now(), status=EmailStatus.SENDING)
+        raise
     waiting = 0
     refreshed = timezone.now()  # when the batch's claims were made or last refreshed
     try:
