@@ -19,6 +19,7 @@ from forgecrm.mailbox.models import (
     MessageStatus,
     RunTrigger,
 )
+from forgecrm.mailbox.services import NO_DATA
 from tests.factories import ClientFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -385,3 +386,23 @@ def test_a_client_id_too_big_for_the_database_is_no_server_error(admin_client_, 
     ignored = admin_client_.post("/admin/crm/mailbox/ignore", {"ids": [huge]}, follow=True)
     assert "Nothing was ignored" in ignored.content.decode()
     assert MailboxMessage.objects.get().status == MessageStatus.UNMATCHED
+
+
+def test_unreadable_messages_are_dismissed_and_leave_the_failed_list(admin_client_, inbox):
+    gone = unmatched_message(
+        inbox, 4242, kind=MessageKind.FAILED, status=MessageStatus.FAILED, error=NO_DATA
+    )
+    kept = unmatched_message(
+        inbox, 4243, kind=MessageKind.FAILED, status=MessageStatus.FAILED, error="Bad MIME"
+    )
+    page = admin_client_.get(FAILED).content.decode()
+    assert "Dismiss ticked" in page and f'name="ids" value="{gone.pk}"' in page
+
+    response = admin_client_.post(
+        "/admin/crm/mailbox/ignore", {"ids": [gone.pk], "tab": "failed"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == FAILED
+    assert "1 message dismissed." in response.content.decode()
+    assert [m.uid for m in response.context["page"]] == [kept.uid]
+    gone.refresh_from_db()
+    assert gone.status == MessageStatus.IGNORED

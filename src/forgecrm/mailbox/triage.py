@@ -22,12 +22,14 @@ class ReadRefused(Exception):
 
 
 def ignore_messages(*, ids: Iterable[int], actor: User | None) -> int:
-    """Mark these unmatched messages ignored (kept, and still assignable later); returns how
-    many changed. Messages someone filed meanwhile are left alone."""
+    """Mark these unmatched or unreadable messages ignored (kept, and unmatched ones still
+    assignable later); returns how many changed. A re-scan leaves them alone: an unreadable
+    message someone dismissed (one deleted on the server, say) is not tried again. Messages
+    someone filed meanwhile are left alone too."""
     changed = MailboxMessage.objects.filter(
-        pk__in=list(ids), status=MessageStatus.UNMATCHED
+        pk__in=list(ids), status__in=(MessageStatus.UNMATCHED, MessageStatus.FAILED)
     ).update(status=MessageStatus.IGNORED)
-    log.info("%s ignored %d unmatched message(s)", actor or "someone", changed)
+    log.info("%s ignored %d unmatched or unreadable message(s)", actor or "someone", changed)
     return changed
 
 

@@ -152,14 +152,17 @@ def failed(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required(FILE_MESSAGES, raise_exception=True)
 def ignore(request: HttpRequest) -> HttpResponse:
-    """Ignore the ticked unmatched messages (or the one message whose page this is)."""
+    """Ignore the ticked unmatched messages (or the one message whose page this is), or
+    dismiss the ticked unreadable ones (from the Failed tab)."""
     ids = [pk for pk in map(object_id, request.POST.getlist("ids")) if pk is not None]
     changed = triage.ignore_messages(ids=ids, actor=request.user)
+    failed = request.POST.get("tab") == "failed"
+    done = "dismissed" if failed else "ignored"
     if changed:
-        messages.success(request, f"{changed} message{'s' if changed != 1 else ''} ignored.")
+        messages.success(request, f"{changed} message{'s' if changed != 1 else ''} {done}.")
     else:
-        messages.info(request, "Nothing was ignored: tick the unmatched messages to ignore.")
-    return redirect(reverse("mailbox:unmatched"))
+        messages.info(request, f"Nothing was {done}: tick the messages first.")
+    return redirect(reverse("mailbox:failed" if failed else "mailbox:unmatched"))
 
 
 class IdChoiceField(forms.ModelChoiceField):
