@@ -1,6 +1,8 @@
 """The worker's batches: many emails over one connection, what each one says on the wire,
 and one bad email not holding up the others."""
 
+import asyncio
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -188,3 +190,54 @@ def test_emails_a_dead_worker_held_are_failed_with_the_reason_not_resent(smtp, m
     assert stranded.events.filter(kind="failed").count() == 1
     assert live.status == EmailStatus.SENDING
     assert smtp.envelopes == []
+
+
+class StallsOnTheThird(Recorder):
+    """A mail server that takes the first two messages and hangs on the third."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        if len(self.envelopes) == 2:
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 30)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_relay_lost_mid_batch_records_what_went_and_requeues_what_never_left(
+    server, member, monkeypatch
+):
+    handler = StallsOnTheThird()
+    server(handler)
+    monkeypatch.setattr(delivery, "LOAD_CHUNK", 2)
+    emails = emails_send_each(
+        contacts=contacts(6), draft=Draft(to=[], subject="Hi", body_html="<p>Hi</p>"), actor=member
+    )
+    senders: list[delivery.Sender] = []
+
+    class Watched(delivery.Sender):
+        def __init__(self) -> None:
+            super().__init__()
+            senders.append(self)
+
+    record = delivery._record
+
+    def record_then_lose_the_relay(outcomes: list[delivery.Outcome]) -> None:
+        record(outcomes)
+        senders[0].relay.kill()  # e.g. the machine ran out of memory
+        senders[0].relay.join()
+
+    monkeypatch.setattr(delivery, "Sender", Watched)
+    monkeypatch.setattr(delivery, "_record", record_then_lose_the_relay)
+    try:
+        with pytest.raises(delivery.SenderStalled, match="relay stopped"):
+            delivery.deliver(ids=[e.pk for e in emails])
+    finally:
+        handler.release.set()
+
+    statuses = [Email.objects.get(pk=e.pk).status for e in emails]
+    # 1-2 went; 3 was with the server and 4 with the relay (either may have gone: a person
+    # is told later); 5-6 were never handed over, so they simply wait for the next sweep.
+    assert statuses == ["sent", "sent", "sending", "sending", "queued", "queued"]
+    assert [Email.objects.get(pk=e.pk).attempts for e in emails] == [1, 1, 0, 0, 0, 0]

@@ -1,6 +1,7 @@
 """The worker's claims and the SMTP relay, the child process that holds a batch's
 connection to the mail server."""
 
+import multiprocessing
 import threading
 
 import pytest
@@ -85,16 +86,32 @@ def test_two_workers_claiming_one_batch_at_once_win_each_email_once():
 
 
 @pytest.mark.django_db
-def test_when_no_relay_can_start_the_emails_go_back_to_the_queue(smtp, monkeypatch):
+def test_when_no_relay_can_start_the_emails_wait_for_a_retry_with_the_reason(smtp, monkeypatch):
     email = EmailFactory(status=EmailStatus.QUEUED, sent_at=None)
 
     def no_process(*args, **kwargs):
         raise OSError("Resource temporarily unavailable")
 
     monkeypatch.setattr(delivery.RELAYS, "Process", no_process)
-    with pytest.raises(OSError):
-        delivery.deliver(ids=[email.pk])
+    delivery.deliver(ids=[email.pk])
 
     email.refresh_from_db()
-    assert email.status == EmailStatus.QUEUED and email.next_attempt_at > timezone.now()
+    assert (email.status, email.attempts) == (EmailStatus.QUEUED, 1)
+    assert email.last_error == "Could not start sending: OSError: Resource temporarily unavailable"
+    assert email.next_attempt_at > timezone.now()
     assert smtp.envelopes == []
+
+
+@pytest.mark.django_db
+def test_a_worker_that_may_not_start_a_process_sends_the_batch_itself(smtp, monkeypatch):
+    """Huey's process workers are daemonic, and a daemonic process may not have children."""
+    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True)
+    emails = [EmailFactory(status=EmailStatus.QUEUED, sent_at=None) for _ in range(3)]
+    sender = delivery.Sender()
+    assert sender.relay is None and sender.here is not None
+    sender.finish()
+
+    delivery.deliver(ids=[e.pk for e in emails])
+
+    assert set(Email.objects.values_list("status", flat=True)) == {EmailStatus.SENT}
+    assert [e.mail_from for e in smtp.envelopes] == ["hello@pixelforgebd.com"] * 3

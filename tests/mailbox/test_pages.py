@@ -406,3 +406,20 @@ def test_unreadable_messages_are_dismissed_and_leave_the_failed_list(admin_clien
     assert [m.uid for m in response.context["page"]] == [kept.uid]
     gone.refresh_from_db()
     assert gone.status == MessageStatus.IGNORED
+
+
+def test_a_dismissed_unreadable_message_cannot_be_filed(admin_client_, inbox):
+    message = unmatched_message(
+        inbox, 4242, kind=MessageKind.FAILED, status=MessageStatus.IGNORED, error=NO_DATA
+    )
+    client = ClientFactory(name="New Prospect Ltd")
+    page = admin_client_.get(f"/admin/crm/mailbox/messages/{message.pk}/").content.decode()
+    assert "/assign" not in page
+
+    response = admin_client_.post(
+        f"/admin/crm/mailbox/messages/{message.pk}/assign", {"client": client.pk}, follow=True
+    )
+    assert "A message that could not be read has nothing to file." in response.content.decode()
+    message.refresh_from_db()
+    assert message.status == MessageStatus.IGNORED and message.email_id is None
+    assert not Email.objects.exists()

@@ -1,8 +1,8 @@
 """The worker's side of email: claim queued emails, send them over one SMTP connection.
 
-An email is sent only by whoever claims it: a conditional UPDATE from "queued" to
-"sending" that changes exactly one row. A retried task, the every-minute sweep and a
-second worker may all try; one wins, so nothing is sent twice. Temporary failures
+An email is sent only by whoever claims it, moving it from "queued" to "sending" under a
+row lock (see `claim`). A retried task, the every-minute sweep and a second worker may all
+try; one wins, so nothing is sent twice. Temporary failures
 (4xx answers, lost connections) put the email back in the queue with a growing delay;
 permanent ones (5xx) mark it failed with the server's answer.
 """
@@ -122,8 +122,10 @@ def room(now: datetime) -> int:
         return sys.maxsize
 
     def within(window: timedelta) -> Q:
-        since = now - window
-        return Q(sent_at__gte=since) | Q(status=EmailStatus.SENDING, updated_at__gte=since)
+        # An email being sent is about to count; a live batch refreshes its claims less
+        # often than every minute, so any claim not yet stranded counts.
+        claimed = Q(status=EmailStatus.SENDING, updated_at__gte=now - STRANDED_AFTER)
+        return Q(sent_at__gte=now - window) | claimed
 
     longest = max(window for _, window in active.values())
     used = Email.objects.filter(within(longest)).aggregate(
@@ -338,27 +340,46 @@ class Sender:
     """Sends prepared messages in order over one SMTP connection for a whole batch.
 
     The connection is held by a child process (smtp_relay says why), so the worker builds
-    the next messages and records outcomes while the server answers. Backends that are not
-    SMTP (console, locmem) get the message objects here instead, at once.
+    the next messages and records outcomes while the server answers. A worker that may not
+    start one (a daemonic process) holds the connection itself; backends other than
+    Django's SMTP one (console, locmem, a subclass with its own ways) get the message
+    objects. Those two send at once.
     """
 
     def __init__(self) -> None:
         self.backend = get_connection(fail_silently=False)
-        self.speaks_smtp = isinstance(self.backend, SMTPBackend)
+        self.speaks_smtp = type(self.backend) is SMTPBackend
         # Each submitted email with its outcome, or None while the relay has it.
         self.pending: deque[tuple[Email, Outcome | None]] = deque()
         self.answers: deque[smtp_relay.Answer] = deque()
+        self.submitted: set[int] = set()
         self.channel: Connection | None = None
         self.relay: BaseProcess | None = None
-        if self.speaks_smtp:
-            self.channel, child_end = RELAYS.Pipe()
-            self.relay = RELAYS.Process(
-                target=smtp_relay.relay,
-                args=(child_end, smtp_relay.parameters_of(self.backend)),
-                name="smtp-relay",
-            )
-            self.relay.start()
-            child_end.close()
+        self.here: smtp_relay.Connection | None = None
+        if self.speaks_smtp and multiprocessing.current_process().daemon:
+            self.here = smtp_relay.Connection(smtp_relay.parameters_of(self.backend))
+        elif self.speaks_smtp:
+            self._start_relay()
+
+    def _start_relay(self) -> None:
+        """Start the relay and wait for its READY, so one that cannot start fails the batch
+        before anything is handed over."""
+        self.channel, child_end = RELAYS.Pipe()
+        self.relay = RELAYS.Process(
+            target=smtp_relay.relay,
+            args=(child_end, smtp_relay.parameters_of(self.backend)),
+            name="smtp-relay",
+            daemon=True,  # a worker told to stop does not wait for it
+        )
+        self.relay.start()
+        child_end.close()
+        try:
+            if self._wait(wait=settings.EMAIL_TIMEOUT * 2 + 30) != smtp_relay.READY:
+                raise SenderStalled("The SMTP relay did not start as expected.")
+        except SenderStalled:
+            self.abort()
+            self.close()
+            raise
 
     def submit(self, prepared: Prepared) -> None:
         email = prepared.email
@@ -371,9 +392,11 @@ class Sender:
             except OSError:
                 raise self._stopped() from None
             self.pending.append((email, None))
-            self._collect_ready()
         else:
             self.pending.append((email, self._send_here(prepared)))
+        self.submitted.add(email.pk)
+        if self.channel is not None:
+            self._collect_ready()
 
     def _collect_ready(self) -> None:
         """Take the answers already back, so the relay never waits for room to write them
@@ -383,12 +406,20 @@ class Sender:
             self.answers.append(self._receive())
 
     def _send_here(self, prepared: Prepared) -> Outcome:
+        if self.here is not None and prepared.envelope is not None:
+            return self._outcome(prepared.email, self.here.send(prepared.envelope))
         try:
             self.backend.send_messages([prepared.message])
         except Exception as error:
             result, detail = classify(error)
             return Outcome(prepared.email, result, timezone.now(), detail)
         return Outcome(prepared.email, SENT, timezone.now())
+
+    @staticmethod
+    def _outcome(email: Email, answer: smtp_relay.Answer) -> Outcome:
+        if answer.trace:
+            logger.error("Sending email %s failed unexpectedly:\n%s", email.pk, answer.trace)
+        return Outcome(email, answer.result, timezone.now(), answer.detail)
 
     def results(self, count: int) -> list[Outcome]:
         """The next `count` outcomes, in the order their messages were submitted."""
@@ -397,22 +428,37 @@ class Sender:
             email, outcome = self.pending.popleft()
             if outcome is None:
                 answer = self.answers.popleft() if self.answers else self._wait()
-                outcome = Outcome(email, answer.result, timezone.now(), answer.detail)
+                outcome = self._outcome(email, answer)
             outcomes.append(outcome)
         return outcomes
 
-    def _wait(self) -> smtp_relay.Answer:
-        """The relay's next answer. Every SMTP step times out after EMAIL_TIMEOUT, so a
-        relay silent for much longer is stuck: the task fails rather than holding a worker
-        forever, and the emails it held are failed later by `fail_stranded`."""
+    def received(self) -> list[Outcome]:
+        """After a failure: the outcomes known so far (answers already back, emails that were
+        never handed to the relay). The emails the relay held without answering are left
+        out: they may or may not have gone."""
+        with contextlib.suppress(SenderStalled):
+            if self.channel is not None:
+                self._collect_ready()
+        known = []
+        for email, outcome in self.pending:
+            if outcome is None and self.answers:
+                outcome = self._outcome(email, self.answers.popleft())
+            if outcome is not None:
+                known.append(outcome)
+        return known
+
+    def _wait(self, *, wait: float | None = None) -> Any:
+        """The relay's next word. Every SMTP step times out after EMAIL_TIMEOUT, so a relay
+        silent for much longer is stuck: the task fails rather than holding a worker for
+        ever."""
         assert self.channel is not None
-        wait = max(60, settings.EMAIL_TIMEOUT * 10)
+        wait = wait or max(60, settings.EMAIL_TIMEOUT * 10)
         if not self.channel.poll(wait):
-            raise SenderStalled(f"No answer from the SMTP relay for {wait} s.")
+            raise SenderStalled(f"No answer from the SMTP relay for {wait:g} s.")
         return self._receive()
 
-    def _receive(self) -> smtp_relay.Answer:
-        assert self.channel is not None and self.relay is not None
+    def _receive(self) -> Any:
+        assert self.channel is not None
         try:
             return self.channel.recv()
         except (EOFError, OSError):
@@ -425,19 +471,29 @@ class Sender:
 
     def finish(self) -> None:
         """Close the connection and let the relay end (it is killed if it does not)."""
-        if self.channel is None or self.relay is None:
-            return
-        with contextlib.suppress(OSError):  # it has gone already
-            self.channel.send(None)
-        self.relay.join(timeout=max(60, settings.EMAIL_TIMEOUT * 2))
-        if self.relay.is_alive():
+        if self.channel is not None and self.relay is not None:
+            with contextlib.suppress(OSError):  # it has gone already
+                self.channel.send(None)
+            self.relay.join(timeout=max(60, settings.EMAIL_TIMEOUT * 2))
+        self.abort()
+        self.close()
+
+    def abort(self) -> None:
+        """Stop now: nothing more goes out (but a message the server is taking may). The
+        answers the relay wrote before can still be read (`received`)."""
+        if self.here is not None:
+            self.here.close()
+        if self.relay is not None and self.relay.is_alive():
             self.relay.kill()
             self.relay.join()
-        self.channel.close()
+
+    def close(self) -> None:
+        if self.channel is not None:
+            self.channel.close()
 
 
 class SenderStalled(RuntimeError):
-    """The SMTP relay stopped answering."""
+    """The SMTP relay stopped, or stopped answering."""
 
 
 def _still_sending(ids: list[int], *, now: datetime) -> None:
@@ -488,28 +544,50 @@ def _send_claimed(ids: list[int]) -> None:
     record a chunk's outcomes once the next one is on its way."""
     try:
         sender = Sender()
-    except Exception:  # e.g. no relay process could be started: nothing has gone out
-        _hold(ids, now=timezone.now(), status=EmailStatus.SENDING)
+    except Exception as error:  # e.g. no relay could be started: nothing has gone out
+        logger.exception("Could not start sending a batch of %d emails", len(ids))
+        at, why = timezone.now(), f"Could not start sending: {type(error).__name__}: {error}"
+        _record([Outcome(item.email, RETRY, at, why) for item in outgoing(ids)])
+        return
+    try:
+        _send_chunks(ids, sender)
+    except BaseException:
+        sender.abort()
+        _record_what_is_known(ids, sender)
+        sender.close()
         raise
+    sender.finish()
+
+
+def _send_chunks(ids: list[int], sender: Sender) -> None:
     waiting = 0
     refreshed = timezone.now()  # when the batch's claims were made or last refreshed
-    try:
-        for done, chunk in enumerate(_chunks(ids)):
-            if (now := timezone.now()) - refreshed >= CLAIM_REFRESH:
-                _still_sending(ids[done * LOAD_CHUNK :], now=now)
-                refreshed = now
-            items = outgoing(chunk)
-            suppressed = active_suppressions(r.address for item in items for r in item.recipients)
-            for item in items:
-                blocked = _suppressed_since_queued(item, suppressed)
-                sender.submit(blocked or prepare(item, for_smtp=sender.speaks_smtp))
-            if waiting:
-                _record(sender.results(waiting))
-            waiting = len(items)
+    for done, chunk in enumerate(_chunks(ids)):
+        if (now := timezone.now()) - refreshed >= CLAIM_REFRESH:
+            _still_sending(ids[done * LOAD_CHUNK :], now=now)
+            refreshed = now
+        items = outgoing(chunk)
+        suppressed = active_suppressions(r.address for item in items for r in item.recipients)
+        for item in items:
+            blocked = _suppressed_since_queued(item, suppressed)
+            sender.submit(blocked or prepare(item, for_smtp=sender.speaks_smtp))
         if waiting:
             _record(sender.results(waiting))
-    finally:
-        sender.finish()
+        waiting = len(items)
+    if waiting:
+        _record(sender.results(waiting))
+
+
+def _record_what_is_known(ids: list[int], sender: Sender) -> None:
+    """After a batch broke off: record the outcomes known, and put the emails never handed
+    over back in the queue. Those the relay held unanswered stay claimed, to be failed by
+    `fail_stranded` as possibly sent."""
+    try:
+        _record(sender.received())
+        never_handed_over = [pk for pk in ids if pk not in sender.submitted]
+        _hold(never_handed_over, now=timezone.now(), status=EmailStatus.SENDING)
+    except Exception:
+        logger.exception("Could not record what a broken batch did; its emails stay claimed")
 
 
 # ---- Recording what happened ---------------------------------------------------------------

@@ -10,19 +10,25 @@ other. This process only relays bytes, with an interpreter to itself.
 The messages arrive as bytes: writing them out here instead would lengthen the chain of
 steps each message waits on (write, send, the server's answer) rather than run beside it.
 
-It reads no Django settings and no models: Django's SMTP backend is given every parameter,
-and outcomes go back to the worker as plain values, in the order the messages came.
+It never reads the project's settings or models: Django's SMTP backend is given every
+parameter (the child runs on Django's default settings), and outcomes go back to the
+worker as plain values, in the order the messages came. The same Connection also serves a
+worker that may not start a child process (a daemonic one), one message after another.
 """
 
 import contextlib
 import smtplib
+import traceback
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection as Channel
 from typing import Any
 
+from django.conf import settings
 from django.core.mail.backends.smtp import EmailBackend
 
 SENT, RETRY, FAILED = "sent", "retry", "failed"
+# The relay's first word: connected, or knows why it cannot be (answers will say).
+READY = "ready"
 # The backend's attributes the child needs to open the same connection.
 PARAMETERS = (
     "host",
@@ -52,6 +58,7 @@ class Answer:
 
     result: str
     detail: str = ""
+    trace: str = ""  # the traceback of an unexpected error, for the worker's log
 
 
 def parameters_of(backend: EmailBackend) -> dict[str, Any]:
@@ -77,18 +84,21 @@ def _text(answer: bytes | str) -> str:
     return answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
 
 
-class _Connection:
+class Connection:
     """One SMTP connection, reopened once when the server drops it."""
 
     def __init__(self, parameters: dict[str, Any]) -> None:
-        self.backend = EmailBackend(fail_silently=False, **parameters)
+        self.parameters = parameters
+        self.backend: EmailBackend | None = None
         self.down = ""
         self.open()
 
     def open(self) -> None:
-        """Connect; any failure (a refused login, a password smtplib cannot encode) answers
-        every message with RETRY and the reason."""
+        """Connect; any failure (bad parameters, a refused login, a password smtplib cannot
+        encode) answers every message with RETRY and the reason."""
         try:
+            if self.backend is None:
+                self.backend = EmailBackend(fail_silently=False, **self.parameters)
             self.backend.open()
             self.down = ""
         except Exception as error:
@@ -96,19 +106,20 @@ class _Connection:
 
     def close(self) -> None:
         with contextlib.suppress(OSError):  # smtplib's and ssl's errors: it is going anyway
-            self.backend.close()
+            if self.backend is not None:
+                self.backend.close()
 
     def send(self, envelope: Envelope) -> Answer:
         """Send; an unexpected error fails this message (with the reason), not the batch."""
         try:
             return self._send(envelope)
         except Exception as error:
-            return Answer(FAILED, f"{type(error).__name__}: {error}")
+            return Answer(FAILED, f"{type(error).__name__}: {error}", traceback.format_exc())
 
     def _send(self, envelope: Envelope) -> Answer:
         if self.down:
             return Answer(RETRY, self.down)
-        connection = self.backend.connection
+        connection = self.backend.connection if self.backend is not None else None
         try:
             if connection is None:
                 raise smtplib.SMTPServerDisconnected("Not connected to the mail server.")
@@ -127,14 +138,17 @@ class _Connection:
         )
 
 
-def relay(channel: Connection, parameters: dict[str, Any]) -> None:
-    """The child's whole life: answer each Envelope received, until None or the worker's
-    end."""
-    connection = _Connection(parameters)
+def relay(channel: Channel, parameters: dict[str, Any]) -> None:
+    """The child's whole life: say READY, then answer each Envelope received, until None
+    or the worker's end."""
+    if not settings.configured:
+        settings.configure()  # Django's defaults, for the backend's fallbacks: no project
+    connection = Connection(parameters)
     try:
+        channel.send(READY)
         while (envelope := channel.recv()) is not None:
             channel.send(connection.send(envelope))
-    except EOFError:
+    except (EOFError, BrokenPipeError):
         pass  # the worker has gone: so does the relay
     finally:
         connection.close()

@@ -787,10 +787,20 @@ def _sent_from_mail_app(row: MailboxMessage, parsed: Parsed) -> MailboxMessage:
 
 
 class AlreadyFiled(Exception):
-    """The message is already on a client (or was never unmatched)."""
+    """The message is already on a client, was never unmatched, or could not be read."""
 
 
 FILEABLE = (MessageStatus.UNMATCHED, MessageStatus.IGNORED)
+
+
+def is_fileable(message: MailboxMessage) -> bool:
+    """Whether a person may file this message on a client: read (one that could not be read
+    has nothing to file), not filed yet, unmatched or ignored."""
+    return (
+        message.email_id is None
+        and message.status in FILEABLE
+        and message.kind != MessageKind.FAILED
+    )
 
 
 @transaction.atomic
@@ -805,11 +815,15 @@ def file_inbound(
     timeline entry; raises AlreadyFiled if someone filed it meanwhile."""
     if contact is not None and contact.client_id != client.pk:
         raise ValueError("The contact does not belong to that client.")
-    claimed = MailboxMessage.objects.filter(
-        pk=message.pk, email__isnull=True, status__in=FILEABLE
-    ).update(status=MessageStatus.ASSIGNED, client=client)
+    if message.kind == MessageKind.FAILED:
+        raise AlreadyFiled("A message that could not be read has nothing to file.")
+    claimed = (
+        MailboxMessage.objects.filter(pk=message.pk, email__isnull=True, status__in=FILEABLE)
+        .exclude(kind=MessageKind.FAILED)
+        .update(status=MessageStatus.ASSIGNED, client=client)
+    )
     if not claimed:
-        raise AlreadyFiled("This message is already filed.")
+        raise AlreadyFiled("Someone else filed this message meanwhile.")
     parsed = Parsed(
         message_id=message.message_id,
         from_address=message.from_address,

@@ -223,7 +223,7 @@ def _message_page(
     context = {
         "message": message,
         "form": form,
-        "fileable": message.email_id is None and message.status in services.FILEABLE,
+        "fileable": services.is_fileable(message),
     }
     return render(request, "mailbox/message.html", context, status=status)
 
@@ -252,8 +252,8 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
             contact=form.cleaned_data["contact"],
             actor=request.user,
         )
-    except services.AlreadyFiled:
-        messages.warning(request, "Someone else filed this message meanwhile.")
+    except services.AlreadyFiled as refused:
+        messages.warning(request, str(refused))
         return redirect("mailbox:message", pk=message.pk)
     messages.success(request, f"Filed on {client.name}: it is on the client's timeline.")
     return redirect("emails:detail", pk=email.pk)
