@@ -192,43 +192,62 @@ def test_emails_a_dead_worker_held_are_failed_with_the_reason_not_resent(smtp, m
     assert smtp.envelopes == []
 
 
-class StallsOnTheThird(Recorder):
-    """A mail server that takes the first two messages and hangs on the third."""
+class Stalls(Recorder):
+    """A mail server that takes the first messages and hangs on the one numbered `stall_on`
+    (until released); `on_stall` runs and `stalled` is set as it starts hanging."""
 
-    def __init__(self) -> None:
+    def __init__(self, stall_on: int, on_stall=lambda: None) -> None:
         super().__init__()
-        self.release = threading.Event()
+        self.stall_on, self.on_stall = stall_on, on_stall
+        self.stalled, self.release = threading.Event(), threading.Event()
 
     async def handle_DATA(self, server, session, envelope) -> str:
-        if len(self.envelopes) == 2:
+        if len(self.envelopes) == self.stall_on - 1:
+            self.stalled.set()
+            self.on_stall()
             await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 30)
         return await super().handle_DATA(server, session, envelope)
 
 
+@pytest.fixture
+def senders(monkeypatch) -> list:
+    """The Senders the worker makes, to lose their relay at a chosen moment."""
+    made: list[delivery.Sender] = []
+
+    class Watched(delivery.Sender):
+        def __init__(self) -> None:
+            super().__init__()
+            made.append(self)
+
+    monkeypatch.setattr(delivery, "Sender", Watched)
+    return made
+
+
+def lose_the_relay(sender: delivery.Sender) -> None:
+    sender.relay.kill()  # e.g. the machine ran out of memory
+    sender.relay.join()
+
+
+def statuses(emails: list[Email]) -> list[str]:
+    return [Email.objects.get(pk=e.pk).status for e in emails]
+
+
 def test_a_relay_lost_mid_batch_records_what_went_and_requeues_what_never_left(
-    server, member, monkeypatch
+    server, member, monkeypatch, senders
 ):
-    handler = StallsOnTheThird()
+    handler = Stalls(stall_on=4)
     server(handler)
     monkeypatch.setattr(delivery, "LOAD_CHUNK", 2)
     emails = emails_send_each(
         contacts=contacts(6), draft=Draft(to=[], subject="Hi", body_html="<p>Hi</p>"), actor=member
     )
-    senders: list[delivery.Sender] = []
-
-    class Watched(delivery.Sender):
-        def __init__(self) -> None:
-            super().__init__()
-            senders.append(self)
-
     record = delivery._record
 
     def record_then_lose_the_relay(outcomes: list[delivery.Outcome]) -> None:
         record(outcomes)
-        senders[0].relay.kill()  # e.g. the machine ran out of memory
-        senders[0].relay.join()
+        assert handler.stalled.wait(timeout=10)  # so 3 has been answered
+        lose_the_relay(senders[0])
 
-    monkeypatch.setattr(delivery, "Sender", Watched)
     monkeypatch.setattr(delivery, "_record", record_then_lose_the_relay)
     try:
         with pytest.raises(delivery.SenderStalled, match="relay stopped"):
@@ -236,8 +255,25 @@ def test_a_relay_lost_mid_batch_records_what_went_and_requeues_what_never_left(
     finally:
         handler.release.set()
 
-    statuses = [Email.objects.get(pk=e.pk).status for e in emails]
-    # 1-2 went; 3 was with the server and 4 with the relay (either may have gone: a person
-    # is told later); 5-6 were never handed over, so they simply wait for the next sweep.
-    assert statuses == ["sent", "sent", "sending", "sending", "queued", "queued"]
-    assert [Email.objects.get(pk=e.pk).attempts for e in emails] == [1, 1, 0, 0, 0, 0]
+    # 1-2 were recorded as usual; 3's answer was back but not yet recorded; 4 was with the
+    # server (it may have gone: a person is told later); 5-6 never left, and simply wait
+    # for the next sweep.
+    assert statuses(emails) == ["sent", "sent", "sent", "sending", "queued", "queued"]
+    assert [Email.objects.get(pk=e.pk).attempts for e in emails] == [1, 1, 1, 0, 0, 0]
+
+
+def test_a_relay_lost_while_the_worker_waits_keeps_the_answers_already_read(
+    server, member, senders
+):
+    handler = Stalls(stall_on=2, on_stall=lambda: lose_the_relay(senders[0]))
+    server(handler)
+    emails = emails_send_each(
+        contacts=contacts(3), draft=Draft(to=[], subject="Hi", body_html="<p>Hi</p>"), actor=member
+    )
+    try:
+        with pytest.raises(delivery.SenderStalled, match="relay stopped"):
+            delivery.deliver(ids=[e.pk for e in emails])
+    finally:
+        handler.release.set()
+
+    assert statuses(emails) == ["sent", "sending", "sending"]

@@ -122,9 +122,9 @@ def room(now: datetime) -> int:
         return sys.maxsize
 
     def within(window: timedelta) -> Q:
-        # An email being sent is about to count; a live batch refreshes its claims less
-        # often than every minute, so any claim not yet stranded counts.
-        claimed = Q(status=EmailStatus.SENDING, updated_at__gte=now - STRANDED_AFTER)
+        # An email being sent is about to count. A live batch refreshes its claims once a
+        # CLAIM_REFRESH, so a claim that old still counts; a dead batch's soon stops to.
+        claimed = Q(status=EmailStatus.SENDING, updated_at__gte=now - window - CLAIM_REFRESH)
         return Q(sent_at__gte=now - window) | claimed
 
     longest = max(window for _, window in active.values())
@@ -328,6 +328,9 @@ def prepare(item: Outgoing, *, for_smtp: bool) -> Prepared:
         return Prepared(item.email, None, failure=(RETRY, classify(error)[1]))
     except (ValueError, UnicodeError) as error:  # e.g. a header Django refuses to write
         return Prepared(item.email, None, failure=(FAILED, f"{type(error).__name__}: {error}"))
+    except Exception as error:  # a bug must not stop the batch, nor come back every sweep
+        logger.exception("Building email %s failed unexpectedly", item.email.pk)
+        return Prepared(item.email, None, failure=(FAILED, f"{type(error).__name__}: {error}"))
 
 
 # The relay's child processes are forked from a server process that has already imported
@@ -360,6 +363,8 @@ class Sender:
             self.here = smtp_relay.Connection(smtp_relay.parameters_of(self.backend))
         elif self.speaks_smtp:
             self._start_relay()
+        else:
+            self.backend.open()  # one connection for the batch, if it has any
 
     def _start_relay(self) -> None:
         """Start the relay and wait for its READY, so one that cannot start fails the batch
@@ -376,27 +381,27 @@ class Sender:
         try:
             if self._wait(wait=settings.EMAIL_TIMEOUT * 2 + 30) != smtp_relay.READY:
                 raise SenderStalled("The SMTP relay did not start as expected.")
-        except SenderStalled:
+        except BaseException:
             self.abort()
             self.close()
             raise
 
     def submit(self, prepared: Prepared) -> None:
         email = prepared.email
+        self.submitted.add(email.pk)  # from here on it may go out
         if prepared.failure:
             result, detail = prepared.failure
             self.pending.append((email, Outcome(email, result, timezone.now(), detail)))
         elif self.channel is not None:
             try:
                 self.channel.send(prepared.envelope)
-            except OSError:
+            except OSError:  # the relay is gone: this one cannot have gone out
+                self.submitted.discard(email.pk)
                 raise self._stopped() from None
             self.pending.append((email, None))
+            self._collect_ready()
         else:
             self.pending.append((email, self._send_here(prepared)))
-        self.submitted.add(email.pk)
-        if self.channel is not None:
-            self._collect_ready()
 
     def _collect_ready(self) -> None:
         """Take the answers already back, so the relay never waits for room to write them
@@ -423,14 +428,12 @@ class Sender:
 
     def results(self, count: int) -> list[Outcome]:
         """The next `count` outcomes, in the order their messages were submitted."""
-        outcomes = []
-        for _ in range(count):
-            email, outcome = self.pending.popleft()
+        for position in range(count):  # filled in place: `received` sees them if one fails
+            email, outcome = self.pending[position]
             if outcome is None:
                 answer = self.answers.popleft() if self.answers else self._wait()
-                outcome = self._outcome(email, answer)
-            outcomes.append(outcome)
-        return outcomes
+                self.pending[position] = (email, self._outcome(email, answer))
+        return [self.pending.popleft()[1] for _ in range(count)]
 
     def received(self) -> list[Outcome]:
         """After a failure: the outcomes known so far (answers already back, emails that were
@@ -483,6 +486,9 @@ class Sender:
         answers the relay wrote before can still be read (`received`)."""
         if self.here is not None:
             self.here.close()
+        if not self.speaks_smtp:
+            with contextlib.suppress(Exception):  # whatever the backend: it is going anyway
+                self.backend.close()
         if self.relay is not None and self.relay.is_alive():
             self.relay.kill()
             self.relay.join()
@@ -584,10 +590,13 @@ def _record_what_is_known(ids: list[int], sender: Sender) -> None:
     `fail_stranded` as possibly sent."""
     try:
         _record(sender.received())
+    except Exception:
+        logger.exception("Could not record the outcomes a broken batch had; they stay claimed")
+    try:
         never_handed_over = [pk for pk in ids if pk not in sender.submitted]
         _hold(never_handed_over, now=timezone.now(), status=EmailStatus.SENDING)
     except Exception:
-        logger.exception("Could not record what a broken batch did; its emails stay claimed")
+        logger.exception("Could not put back the emails a broken batch never handed over")
 
 
 # ---- Recording what happened ---------------------------------------------------------------
