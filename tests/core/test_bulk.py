@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from forgecrm.clients.models import Client
-from forgecrm.core.bulk import insert_many
+from forgecrm.core.bulk import insert_many, update_many
 from forgecrm.followups.models import FollowUpTask
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +54,21 @@ def test_rows_are_the_ones_bulk_create_writes():
 def test_nothing_to_insert_runs_no_query(django_assert_num_queries):
     with django_assert_num_queries(0):
         insert_many([])
+
+
+def test_update_many_writes_the_named_fields_and_leaves_the_others():
+    client = Client.objects.create(name="রহিম ট্রেডার্স")
+    with time_machine.travel(NOW, tick=False):
+        FollowUpTask.objects.bulk_create(tasks(client, "ফোন করুন"))
+    first, second, third = FollowUpTask.objects.order_by("id")
+    for task in (first, second):
+        task.status, task.completed_at, task.title = "completed", NOW, "not saved"
+
+    update_many([first, second], ["status", "completed_at"])
+
+    rows = list(FollowUpTask.objects.order_by("id").values_list("status", "completed_at", "title"))
+    assert rows == [
+        ("completed", NOW, "ফোন করুন 0"),
+        ("completed", NOW, "ফোন করুন 1"),
+        ("pending", None, "ফোন করুন 2"),
+    ]

@@ -28,12 +28,11 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import sanitize_address
-from django.db import connection as db
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from forgecrm.core.bulk import insert_many
+from forgecrm.core.bulk import insert_many, update_many
 from forgecrm.emails import smtp_relay, tracking
 from forgecrm.emails.models import (
     Email,
@@ -72,19 +71,6 @@ RECORDED_FIELDS = ("status", "sent_at", "attempts", "last_error", "next_attempt_
 
 
 # ---- Claiming and the rate limit -----------------------------------------------------------
-
-
-# The recording of outcomes is plain SQL: it runs once per email in the sending loop, where
-# the ORM's update() costs several times the query itself. Column names and values still
-# come from the model's fields.
-
-
-def _column(name: str) -> str:
-    return db.ops.quote_name(Email._meta.get_field(name).column)
-
-
-def _value(name: str, value: object) -> object:
-    return Email._meta.get_field(name).get_db_prep_save(value, db)
 
 
 def claim(ids: list[int], *, now: datetime) -> list[int]:
@@ -626,17 +612,7 @@ def _record(outcomes: list[Outcome]) -> None:
         EmailEvent(email_id=o.email.pk, kind=_apply(o), occurred_at=o.at, detail=o.detail)
         for o in outcomes
     ]
-    assignments = ", ".join(f"{_column(name)} = %s" for name in RECORDED_FIELDS)
-    sql = (
-        f"UPDATE {db.ops.quote_name(Email._meta.db_table)} SET {assignments} "
-        f"WHERE {_column('id')} = %s"
-    )
-    rows = [
-        [*(_value(name, getattr(o.email, name)) for name in RECORDED_FIELDS), o.email.pk]
-        for o in outcomes
-    ]
-    with db.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    update_many([o.email for o in outcomes], RECORDED_FIELDS)
     insert_many(events)
     put_on_timeline_and_follow_up([o.email for o in outcomes if o.result == SENT])
 
