@@ -408,6 +408,27 @@ def test_unreadable_messages_are_dismissed_and_leave_the_failed_list(admin_clien
     assert gone.status == MessageStatus.IGNORED
 
 
+def test_dismissed_unreadable_messages_are_listed_on_the_failed_tab_not_with_ignored_mail(
+    admin_client_, inbox
+):
+    dismissed = unmatched_message(
+        inbox, 4242, kind=MessageKind.FAILED, status=MessageStatus.IGNORED, error=NO_DATA
+    )
+    ignored = unmatched_message(inbox, 7, status=MessageStatus.IGNORED)
+
+    on_failed_tab = admin_client_.get(FAILED, {"ignored": "on"})
+    assert [m.pk for m in on_failed_tab.context["page"]] == [dismissed.pk]
+    assert "Show dismissed instead" in on_failed_tab.content.decode()
+    with_ignored_mail = admin_client_.get(UNMATCHED, {"ignored": "on"})
+    assert [m.pk for m in with_ignored_mail.context["page"]] == [ignored.pk]
+    assert [m.pk for m in admin_client_.get(FAILED).context["page"]] == []
+
+
+def test_no_dismissed_messages_says_so(admin_client_, inbox):
+    page = admin_client_.get(FAILED, {"ignored": "on"}).content.decode()
+    assert "No dismissed messages." in page
+
+
 def test_a_dismissed_unreadable_message_cannot_be_filed(admin_client_, inbox):
     message = unmatched_message(
         inbox, 4242, kind=MessageKind.FAILED, status=MessageStatus.IGNORED, error=NO_DATA

@@ -10,7 +10,13 @@ from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Subquery
 
 from forgecrm.clients.models import ContactPerson
-from forgecrm.mailbox.models import MailboxFolder, MailboxMessage, MailboxRun, MessageStatus
+from forgecrm.mailbox.models import (
+    MailboxFolder,
+    MailboxMessage,
+    MailboxRun,
+    MessageKind,
+    MessageStatus,
+)
 
 RECENT_RUNS = 10
 # "Read now" waits this long for the worker to start the read before saying it has not.
@@ -89,12 +95,20 @@ class MessageFilters:
     status: str = MessageStatus.UNMATCHED
     q: str = ""
     folder: int | None = None
+    unreadable: bool = False  # the Failed tab's messages, rather than the Unmatched tab's
 
 
 def message_list(filters: MessageFilters) -> QuerySet[MailboxMessage]:
     """Messages in one state (unmatched, ignored, failed), newest first, searched in the
-    sender, subject and error."""
+    sender, subject and error.
+
+    Ignored messages are of two tabs: unreadable ones dismissed on the Failed tab, and
+    the others ignored on the Unmatched tab; `unreadable` says which.
+    """
     queryset = MailboxMessage.objects.filter(status=filters.status).select_related("folder")
+    if filters.status == MessageStatus.IGNORED:
+        unreadable = Q(kind=MessageKind.FAILED)
+        queryset = queryset.filter(unreadable if filters.unreadable else ~unreadable)
     if filters.folder:
         queryset = queryset.filter(folder_id=filters.folder)
     if filters.q:

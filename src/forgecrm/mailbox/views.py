@@ -105,13 +105,16 @@ class MessageFilterForm(forms.Form):
     def filters(self, *, failed: bool) -> queries.MessageFilters:
         self.is_valid()
         data = self.cleaned_data
-        if failed:
-            state = MessageStatus.FAILED
+        if data.get("ignored"):
+            state = MessageStatus.IGNORED
         else:
-            state = MessageStatus.IGNORED if data.get("ignored") else MessageStatus.UNMATCHED
+            state = MessageStatus.FAILED if failed else MessageStatus.UNMATCHED
         folder = data.get("folder")
         return queries.MessageFilters(
-            status=state, q=data.get("q") or "", folder=folder.pk if folder else None
+            status=state,
+            q=data.get("q") or "",
+            folder=folder.pk if folder else None,
+            unreadable=failed,
         )
 
 
