@@ -86,6 +86,18 @@ def test_the_suppressions_page_and_the_unsubscribe_page(page, artifacts):
     expect(page.locator("#result-count")).to_contain_text("1 address")
     shoot(page, artifacts, "list")
 
+    page.goto("/admin/crm/emails/suppressions/")
+    page.get_by_text("Block an address").click()
+    page.get_by_label("Address", exact=True).fill("Nila@Acme.example")
+    page.get_by_label("Why (optional)").fill("Asked by phone to stop")
+    shoot(page, artifacts, "block-form")
+    page.get_by_role("button", name="Block", exact=True).click()
+    expect(page.locator(".alert")).to_contain_text("nila@acme.example is blocked")
+    expect(page.locator("#result-count")).to_contain_text("4 addresses")
+    blocked = page.locator("#suppression-results tr", has_text="nila@acme.example")
+    expect(blocked).to_contain_text("was blocked by hand on")
+    expect(blocked).to_contain_text("Asked by phone to stop")
+
     email = EmailFactory(
         to="rahim@acme.example", contact=contact_with_address("rahim@acme.example")
     )

@@ -11,7 +11,15 @@ from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
-from forgecrm.emails.models import Direction, Email, EmailEvent, EmailStatus, EventKind, Suppression
+from forgecrm.emails.models import (
+    Direction,
+    Email,
+    EmailEvent,
+    EmailStatus,
+    EventKind,
+    Suppression,
+    SuppressionReason,
+)
 from forgecrm.followups.models import FollowUpSource, FollowUpStatus
 from forgecrm.mailbox import imap as imap_module
 from forgecrm.mailbox import services
@@ -235,6 +243,40 @@ def test_a_bounce_not_quoting_our_email_suppresses_nobody_and_waits_for_a_person
     assert "our last email to this address was" in row.body_text
     page = admin_client_.get(reverse("mailbox:unmatched")).content.decode()
     assert "Bounce report" in page and "no address was suppressed" in page
+
+
+def test_a_person_who_checked_an_unverified_bounce_blocks_the_address_from_it(imap, admin_client_):
+    _bounced("<sent.elsewhere@pixelforgebd.com>", "karim.old.pf@yahoo.com")
+    message = (
+        (FIXTURES / "dsn_yahoo_permanent.eml")
+        .read_bytes()
+        .replace(b"<bounce.yahoo@pixelforgebd.com>", b"<not.ours@elsewhere.example>")
+    )
+    imap.append(message)
+    read_mailbox(trigger="manual")
+    row = MailboxMessage.objects.get()
+    assert row.unapplied_bounces == ["karim.old.pf@yahoo.com"]
+    url = reverse("mailbox:message", args=[row.pk])
+    page = admin_client_.get(url).content.decode()
+    assert 'aria-label="Block karim.old.pf@yahoo.com"' in page
+
+    blocked = admin_client_.post(
+        reverse("emails:suppression_block"),
+        {"address": "karim.old.pf@yahoo.com", "note": "Checked the report", "next": url},
+        follow=True,
+    )
+
+    assert blocked.redirect_chain[-1][0] == url
+    html = blocked.content.decode()
+    assert "karim.old.pf@yahoo.com is blocked: no email will be sent to it." in html
+    assert 'aria-label="Block karim.old.pf@yahoo.com"' not in html and "Suppressed" in html
+    assert Suppression.objects.get().reason == SuppressionReason.MANUAL
+    again = admin_client_.post(
+        reverse("emails:suppression_block"),
+        {"address": "karim.old.pf@yahoo.com", "next": url},
+        follow=True,
+    )
+    assert "karim.old.pf@yahoo.com is already suppressed" in again.content.decode()
 
 
 def test_a_read_receipt_sets_read_at_once(imap, proposal):

@@ -124,6 +124,7 @@ def test_a_report_quoting_our_email_applies_only_to_its_recipients(inbox):
     ]
     assert (row.status, row.email) == (MessageStatus.DONE, ours)
     assert "no address was suppressed for: rahim@dhakatextiles.com.bd" in row.error
+    assert row.unapplied_bounces == ["rahim@dhakatextiles.com.bd"]
     assert "not a recipient of the email it quotes ('Proposal')" in row.body_text
 
 

@@ -26,6 +26,7 @@ from forgecrm.emails.schemas import (
     RenderedOut,
     ScheduleIn,
     SendIn,
+    SuppressionIn,
     SuppressionOut,
     SuppressionQuery,
     TemplateIn,
@@ -214,6 +215,19 @@ def list_suppressions(request: HttpRequest, filters: Query[SuppressionQuery]) ->
     return paginate(
         queries.suppression_list(filters.to_filters()), page=filters.page, per_page=filters.per_page
     )
+
+
+@emails_router.post(
+    "/suppressions", response={201: SuppressionOut}, auth=requires("emails.add_suppression")
+)
+def block_address(request: HttpRequest, payload: SuppressionIn) -> Status[Suppression]:
+    """Block an address by hand: no email is sent to it until someone clears it. An
+    address already suppressed is refused (422), saying why it is."""
+    with answered_with_422():
+        row = services.suppression_block(
+            address=payload.address, note=payload.note, actor=request.auth
+        )
+    return Status(201, row)
 
 
 @emails_router.delete(

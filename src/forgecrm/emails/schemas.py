@@ -309,6 +309,11 @@ class SuppressionQuery(PageParams):
         )
 
 
+class SuppressionIn(Schema):
+    address: str = Field(max_length=254)
+    note: str = Field("", max_length=500, description="Why it is blocked, shown in the list.")
+
+
 class SuppressionOut(Schema):
     id: int
     address: str

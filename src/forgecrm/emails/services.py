@@ -803,6 +803,49 @@ def forget_stale_soft_bounces(*, now: datetime) -> int:
     ).update(cleared_at=now, updated_at=now)
 
 
+def suppression_block(*, address: str, note: str, actor: Actor) -> Suppression:
+    """Stop every email to `address` by hand (audited), until someone clears it: a person
+    asked not to be written to, or a bounce report the mailbox reader could not verify.
+
+    An address already suppressed is refused, saying why it is; one whose soft bounces were
+    only being counted becomes blocked.
+    """
+    address = address.strip().lower()
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise _invalid("address", f"“{address}” is not an email address.") from None
+    try:
+        with transaction.atomic():
+            return _block(address=address, note=" ".join(note.split())[:500], actor=actor)
+    except IntegrityError:  # someone suppressed it a moment ago
+        row = Suppression.objects.get(address=address, cleared_at__isnull=True)
+        raise _invalid("address", f"{address} is already suppressed: it {row.why()}.") from None
+
+
+def _block(*, address: str, note: str, actor: Actor) -> Suppression:
+    row = (
+        Suppression.objects.select_for_update()
+        .filter(address=address, cleared_at__isnull=True)
+        .first()
+    )
+    if row is not None and row.suppressed_at is not None:
+        raise _invalid("address", f"{address} is already suppressed: it {row.why()}.")
+    now = timezone.now()
+    row = row or Suppression(address=address, first_event_at=now)
+    row.reason = SuppressionReason.MANUAL
+    row.suppressed_at = row.last_event_at = now
+    who = (actor.get_full_name() or actor.get_username()) if actor else ""
+    if note:
+        row.detail = f"{note} ({who})" if who else note
+    else:
+        row.detail = f"by {who}" if who else ""
+    with acting_as(actor):
+        row.save()
+    address_suppressed.send(sender=Suppression, address=address, at=now)
+    return row
+
+
 @transaction.atomic
 def suppression_clear(*, suppression: Suppression, actor: Actor) -> None:
     """Let mail go to the address again (audited); the row stays as history."""

@@ -133,7 +133,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 PAGE_SIZE = 25
 SERVICE_FIELDS = {"to", "cc", "bcc", "subject", "body_html", "attachments", "contact"}
-SERVICE_FIELDS |= {"deal", "project", "send_at", "timezone", "template", "client"}
+SERVICE_FIELDS |= {"deal", "project", "send_at", "timezone", "template", "client", "address"}
 
 
 def _add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -350,21 +350,79 @@ class SuppressionFilterForm(forms.Form):
         )
 
 
-@require_safe
-@login_required
-@permission_required("emails.view_suppression", raise_exception=True)
-def suppression_list(request: HttpRequest) -> HttpResponse:
-    """Addresses the CRM does not send to (bounced, unsubscribed …), with a Clear button."""
+class SuppressionBlockForm(forms.Form):
+    address = forms.EmailField(
+        label="Address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"class": "form-control", "autocomplete": "off"}),
+    )
+    note = forms.CharField(
+        label="Why (optional)",
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(
+            attrs={"class": "form-control", "placeholder": "E.g. asked us by phone to stop"}
+        ),
+    )
+
+
+def _suppression_page(
+    request: HttpRequest, block_form: SuppressionBlockForm, *, status: int = 200
+) -> HttpResponse:
     form = SuppressionFilterForm(request.GET)
     filters = form.filters()
     page = page_of(request, queries.suppression_list(filters), per_page=PAGE_SIZE)
     filtered = filters != queries.SuppressionFilters()
-    context = {"form": form, "page": page, "filtered": filtered}
+    context = {"form": form, "page": page, "filtered": filtered, "block_form": block_form}
     partial = request.htmx and not request.htmx.history_restore_request
     template = "emails/_suppressions.html" if partial else "emails/suppressions.html"
-    response = render(request, template, context)
+    response = render(request, template, context, status=status)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+@require_safe
+@login_required
+@permission_required("emails.view_suppression", raise_exception=True)
+def suppression_list(request: HttpRequest) -> HttpResponse:
+    """Addresses the CRM does not send to (bounced, unsubscribed …), with a Clear button,
+    and a form to block one by hand."""
+    return _suppression_page(request, SuppressionBlockForm())
+
+
+@require_POST
+@login_required
+@permission_required("emails.add_suppression", raise_exception=True)
+def suppression_block(request: HttpRequest) -> HttpResponse:
+    """Block an address by hand. From another page (`next`, e.g. a bounce report in the
+    mailbox) the answer goes back there; from the list, errors show on its form."""
+    form = SuppressionBlockForm(request.POST)
+    back = _same_site(request, request.POST.get("next", ""))
+    if form.is_valid():
+        try:
+            row = services.suppression_block(
+                address=form.cleaned_data["address"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, f"{row.address} is blocked: no email will be sent to it.")
+            return redirect(back or reverse("emails:suppressions"))
+    if back:
+        for problem in form.errors.values():
+            messages.error(request, " ".join(problem))
+        return redirect(back)
+    return _suppression_page(request, flag_errors(form), status=422)
+
+
+def _same_site(request: HttpRequest, url: str) -> str:
+    """`url` if it is a page of this site (never an open redirect), else ""."""
+    allowed = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if url and allowed else ""
 
 
 @require_POST
@@ -375,12 +433,7 @@ def suppression_clear(request: HttpRequest, pk: int) -> HttpResponse:
     suppression = get_object_or_404(Suppression, pk=pk)
     services.suppression_clear(suppression=suppression, actor=request.user)
     messages.success(request, f"{suppression.address} is cleared: emails to it will be sent again.")
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        back = reverse("emails:suppressions")
-    return redirect(back)
+    return redirect(_same_site(request, request.POST.get("next", "")) or "emails:suppressions")
 
 
 class _Echo:

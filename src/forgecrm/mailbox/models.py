@@ -121,6 +121,12 @@ class MailboxMessage(models.Model):
         blank=True, help_text="Kept for unmatched messages, so a person can read and assign them."
     )
     body_html = models.TextField(blank=True, help_text="Sanitized; kept for unmatched messages.")
+    unapplied_bounces = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="A bounce report's failed addresses that were not applied (it did not quote "
+        "an email we sent to them): a person may block them by hand.",
+    )
     run = models.ForeignKey(
         MailboxRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Subquery
 
 from forgecrm.clients.models import ContactPerson
+from forgecrm.emails.queries import active_suppressions
 from forgecrm.mailbox.models import (
     MailboxFolder,
     MailboxMessage,
@@ -125,6 +126,20 @@ def message_list(filters: MessageFilters) -> QuerySet[MailboxMessage]:
 def message_detail(pk: int) -> MailboxMessage:
     """One message with its folder, run and where it was filed (MailboxMessage.DoesNotExist)."""
     return MailboxMessage.objects.select_related("folder", "client", "email", "run").get(pk=pk)
+
+
+@dataclass(frozen=True)
+class UnappliedBounce:
+    address: str
+    suppressed: bool  # blocked since, by hand or by another report
+
+
+def unapplied_bounces(message: MailboxMessage) -> list[UnappliedBounce]:
+    """The failed addresses of a bounce report that were not applied, and whether each is
+    suppressed by now."""
+    addresses = [a for a in message.unapplied_bounces if isinstance(a, str)]
+    suppressed = active_suppressions(addresses) if addresses else {}
+    return [UnappliedBounce(a, a.lower() in suppressed) for a in addresses]
 
 
 def contacts_of(client_id: int) -> QuerySet[ContactPerson]:

@@ -677,6 +677,7 @@ def _bounce(row: MailboxMessage, parsed: Parsed) -> MailboxMessage:
         client_id=quoted.client_id if quoted is not None and applied else None,
         body_text="\n".join(applied + withheld),
         error=" ".join(notes),
+        unapplied_bounces=withheld_addresses,
     )
 
 

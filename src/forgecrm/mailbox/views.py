@@ -227,6 +227,7 @@ def _message_page(
         "message": message,
         "form": form,
         "fileable": services.is_fileable(message),
+        "unapplied_bounces": queries.unapplied_bounces(message),
     }
     return render(request, "mailbox/message.html", context, status=status)
 
