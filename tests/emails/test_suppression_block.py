@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 from auditlog.models import LogEntry
+from django.db import IntegrityError
 from django.urls import reverse
 
 from forgecrm.emails import services
@@ -16,8 +17,7 @@ from tests.emails.factories import contact_with_address
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
-BLOCK = reverse("emails:suppression_block")
-LIST = reverse("emails:suppressions")
+LIST = BLOCK = reverse("emails:suppressions")
 
 
 @time_machine.travel(NOW, tick=False)
@@ -73,16 +73,59 @@ def test_an_address_counting_soft_bounces_becomes_blocked(member):
 
 def test_a_viewer_cannot_block(viewer_client):
     html = viewer_client.get(LIST).content.decode()
-    assert BLOCK not in html
+    assert "Block an address" not in html and 'name="address"' not in html
     assert viewer_client.post(BLOCK, {"address": "a@acme.example"}).status_code == 403
     assert not Suppression.objects.exists()
 
 
 def test_blocking_never_redirects_to_another_site(member_client):
-    response = member_client.post(
-        BLOCK, {"address": "a@acme.example", "next": "https://evil.example/"}
+    for address in ("a@acme.example", "not an address"):
+        response = member_client.post(BLOCK, {"address": address, "next": "https://evil.example/"})
+        assert response.status_code in (302, 422)
+        assert response.get("Location", LIST) == LIST
+
+
+def test_a_refused_block_shows_the_list_whose_buttons_still_work(manager, client):
+    client.force_login(manager)
+    record_bounce(address="gone@acme.example", permanent=True, email=None, at=NOW, detail="550")
+    row = Suppression.objects.get()
+
+    refused = client.post(BLOCK, {"address": "gone@acme.example"})
+
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert f'name="next" value="{LIST}"' in html
+    cleared = client.post(
+        reverse("emails:suppression_clear", args=[row.pk]), {"next": LIST}, follow=True
     )
-    assert response["Location"] == LIST
+    assert cleared.status_code == 200 and cleared.redirect_chain[-1][0] == LIST
+
+
+def test_a_bounce_written_while_blocking_is_taken_over_not_reported_as_a_block(member):
+    """A bounce that writes the address's row between the block's look-up and its insert
+    makes the insert break the unique index on active addresses: the block looks again
+    and takes that row over, instead of saying the address is already suppressed."""
+    real_block = services._block
+    calls = []
+
+    def bounce_in_between(**kwargs):
+        calls.append(kwargs["address"])
+        if len(calls) == 1:
+            record_bounce(
+                address=kwargs["address"], permanent=False, email=None, at=NOW, detail="452"
+            )
+            raise IntegrityError("suppression_active_address_unique")
+        return real_block(**kwargs)
+
+    services._block = bounce_in_between
+    try:
+        row = services.suppression_block(address="full@acme.example", note="", actor=member)
+    finally:
+        services._block = real_block
+
+    assert calls == ["full@acme.example", "full@acme.example"]
+    assert row.reason == SuppressionReason.MANUAL and row.is_active
+    assert Suppression.objects.get() == row
 
 
 def test_the_api_blocks_and_refuses_twice(api, viewer_api):

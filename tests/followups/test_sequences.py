@@ -192,6 +192,17 @@ def test_an_unsubscribed_address_stops_it(plan, rahim, member):
     assert not Email.objects.exists()
 
 
+def test_an_address_blocked_by_hand_stops_it_saying_so(plan, rahim, member):
+    enrollment = enroll(plan, rahim, member)
+    with time_machine.travel(START + timedelta(hours=3), tick=False):
+        emails.suppression_block(address="r@acme.example", note="Asked to stop", actor=member)
+    enrollment.refresh_from_db()
+    assert enrollment.status == EnrollmentStatus.STOPPED
+    assert enrollment.stop_reason == StopReason.BLOCKED
+    assert enrollment.get_stop_reason_display() == "The contact's address was blocked by hand"
+    assert "r@acme.example was blocked by hand" in enrollment.stop_detail
+
+
 def test_a_bounce_or_an_unsubscribe_stops_it_at_once_not_at_the_next_step(plan, member):
     bouncing = contact_with_address(first_name="Bina", address="Bina@Acme.example")
     leaving = contact_with_address(first_name="Lutfur", address="lutfur@acme.example")

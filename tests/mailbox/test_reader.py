@@ -259,9 +259,11 @@ def test_a_person_who_checked_an_unverified_bounce_blocks_the_address_from_it(im
     url = reverse("mailbox:message", args=[row.pk])
     page = admin_client_.get(url).content.decode()
     assert 'aria-label="Block karim.old.pf@yahoo.com"' in page
+    assert 'name="address" value="karim.old.pf@yahoo.com"' in page
+    assert f'name="next" value="{url}"' in page
 
     blocked = admin_client_.post(
-        reverse("emails:suppression_block"),
+        reverse("emails:suppressions"),
         {"address": "karim.old.pf@yahoo.com", "note": "Checked the report", "next": url},
         follow=True,
     )
@@ -272,7 +274,7 @@ def test_a_person_who_checked_an_unverified_bounce_blocks_the_address_from_it(im
     assert 'aria-label="Block karim.old.pf@yahoo.com"' not in html and "Suppressed" in html
     assert Suppression.objects.get().reason == SuppressionReason.MANUAL
     again = admin_client_.post(
-        reverse("emails:suppression_block"),
+        reverse("emails:suppressions"),
         {"address": "karim.old.pf@yahoo.com", "next": url},
         follow=True,
     )

@@ -815,12 +815,13 @@ def suppression_block(*, address: str, note: str, actor: Actor) -> Suppression:
         validate_email(address)
     except ValidationError:
         raise _invalid("address", f"“{address}” is not an email address.") from None
+    note = " ".join(note.split())[:500]
     try:
         with transaction.atomic():
-            return _block(address=address, note=" ".join(note.split())[:500], actor=actor)
-    except IntegrityError:  # someone suppressed it a moment ago
-        row = Suppression.objects.get(address=address, cleared_at__isnull=True)
-        raise _invalid("address", f"{address} is already suppressed: it {row.why()}.") from None
+            return _block(address=address, note=note, actor=actor)
+    except IntegrityError:  # a bounce or unsubscribe wrote its row a moment ago: look again
+        with transaction.atomic():
+            return _block(address=address, note=note, actor=actor)
 
 
 def _block(*, address: str, note: str, actor: Actor) -> Suppression:

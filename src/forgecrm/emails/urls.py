@@ -15,7 +15,6 @@ urlpatterns = [
     path("contacts.json", views.contact_search, name="contact_search"),
     path("clients.json", views.client_search, name="client_search"),
     path("suppressions/", views.suppression_list, name="suppressions"),
-    path("suppressions/block", views.suppression_block, name="suppression_block"),
     path("suppressions/<int:pk>/clear", views.suppression_clear, name="suppression_clear"),
     path("<int:pk>/", views.email_detail, name="detail"),
     path(

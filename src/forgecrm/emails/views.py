@@ -15,7 +15,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
@@ -381,21 +381,22 @@ def _suppression_page(
     return response
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 @permission_required("emails.view_suppression", raise_exception=True)
 def suppression_list(request: HttpRequest) -> HttpResponse:
-    """Addresses the CRM does not send to (bounced, unsubscribed …), with a Clear button,
-    and a form to block one by hand."""
+    """Addresses the CRM does not send to (bounced, unsubscribed …), with a Clear button;
+    POST blocks one by hand."""
+    if request.method == "POST":
+        return _block_address(request)
     return _suppression_page(request, SuppressionBlockForm())
 
 
-@require_POST
-@login_required
-@permission_required("emails.add_suppression", raise_exception=True)
-def suppression_block(request: HttpRequest) -> HttpResponse:
-    """Block an address by hand. From another page (`next`, e.g. a bounce report in the
-    mailbox) the answer goes back there; from the list, errors show on its form."""
+def _block_address(request: HttpRequest) -> HttpResponse:
+    """From another page (`next`, e.g. a bounce report in the mailbox) the answer goes back
+    there; from the list, errors show on its form."""
+    if not request.user.has_perm("emails.add_suppression"):
+        raise PermissionDenied
     form = SuppressionBlockForm(request.POST)
     back = _same_site(request, request.POST.get("next", ""))
     if form.is_valid():

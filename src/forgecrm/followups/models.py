@@ -211,6 +211,7 @@ class StopReason(models.TextChoices):
     REPLIED = "replied", "The contact replied"
     UNSUBSCRIBED = "unsubscribed", "The contact unsubscribed"
     BOUNCED = "bounced", "The contact's address bounced"
+    BLOCKED = "blocked", "The contact's address was blocked by hand"
 
 
 class Enrollment(TimeStampedModel):

@@ -559,8 +559,13 @@ def _reason_to_stop(enrollment: Enrollment) -> tuple[str, str] | None:
     rows = list(
         Suppression.objects.filter(address__in=suppressed, cleared_at__isnull=True).order_by("id")
     )
-    unsubscribed = any(row.reason != SuppressionReason.BOUNCED for row in rows)
-    reason = StopReason.UNSUBSCRIBED if unsubscribed else StopReason.BOUNCED
+    reasons = {row.reason for row in rows}
+    if reasons & {SuppressionReason.UNSUBSCRIBED, SuppressionReason.COMPLAINED}:
+        reason = StopReason.UNSUBSCRIBED
+    elif SuppressionReason.MANUAL in reasons:
+        reason = StopReason.BLOCKED
+    else:
+        reason = StopReason.BOUNCED
     detail = "; ".join(f"{row.address} {row.why()}" for row in rows) or ", ".join(suppressed)
     return reason, detail
 

@@ -137,7 +137,8 @@ class UnappliedBounce:
 def unapplied_bounces(message: MailboxMessage) -> list[UnappliedBounce]:
     """The failed addresses of a bounce report that were not applied, and whether each is
     suppressed by now."""
-    addresses = [a for a in message.unapplied_bounces if isinstance(a, str)]
+    stored = message.unapplied_bounces if isinstance(message.unapplied_bounces, list) else []
+    addresses = list(dict.fromkeys(a for a in stored if isinstance(a, str) and a))
     suppressed = active_suppressions(addresses) if addresses else {}
     return [UnappliedBounce(a, a.lower() in suppressed) for a in addresses]
 
