@@ -79,6 +79,16 @@ def test_a_custom_rule_last_friday_of_each_quarter():
     ]
 
 
+def test_a_stored_rule_that_would_repeat_for_ever_leaves_the_calendar_working():
+    """Saved before such rules were refused (INTERVAL=0 repeated one date endlessly)."""
+    ImportantDateFactory(
+        date=date(2026, 1, 1), recurrence=Recurrence.CUSTOM, rrule="FREQ=DAILY;INTERVAL=0"
+    )
+    ImportantDateFactory(date=date(2026, 3, 5), recurrence=Recurrence.YEARLY)
+    found = occurrences(date(2026, 1, 1), date(2026, 12, 31), types=NOT_HOLIDAYS)
+    assert dates(found) == [date(2026, 3, 5)]
+
+
 def test_birthdays_and_anniversaries_come_from_contacts_without_stored_rows():
     contact = ContactFactory(
         first_name="Rahim",

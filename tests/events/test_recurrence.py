@@ -92,8 +92,19 @@ def test_a_custom_rule_with_count_and_until():
         ("DTSTART:20200101\nRRULE:FREQ=DAILY", "only the rule itself"),
         ("FREQ=YEARLY;COUNT=0", "never happens"),
         ("FREQ=DAILY;UNTIL=20200101", "never happens"),
+        ("FREQ=WEEKLY;INTERVAL=0", "INTERVAL as a whole number from 1"),
+        ("FREQ=WEEKLY;INTERVAL=-2", "INTERVAL as a whole number from 1"),
+        ("FREQ=DAILY;BYHOUR=9,10", "a date has no time of day"),
+        ("FREQ=DAILY;BYSECOND=1", "a date has no time of day"),
     ],
 )
 def test_unusable_custom_rules_are_explained(text, message):
     with pytest.raises(RuleError, match=message):
         parse_rule(text, date(2026, 1, 1))
+
+
+def test_a_stored_rule_that_would_stand_still_is_refused_when_read():
+    """Saved before INTERVAL=0 and times of day were refused, it must not hang a page."""
+    for text in ("FREQ=WEEKLY;INTERVAL=0", "FREQ=DAILY;INTERVAL=0", "FREQ=DAILY;BYHOUR=9,10"):
+        with pytest.raises(RuleError):
+            build_rule(text, date(2026, 1, 1))

@@ -13,6 +13,8 @@ from datetime import date, datetime, time
 from dateutil.rrule import rrule, rrulestr
 
 DATE_FREQUENCIES = {"YEARLY", "MONTHLY", "WEEKLY", "DAILY"}
+# Parts that give times of day: an important date has none, and each would repeat a day.
+TIME_PARTS = {"BYHOUR", "BYMINUTE", "BYSECOND"}
 
 
 class RuleError(ValueError):
@@ -80,6 +82,8 @@ def parse_rule(text: str, start: date) -> rrule:
         raise RuleError("Give UNTIL as a date without a time, e.g. UNTIL=20301231.")
     try:
         rule = build_rule(body, start)
+    except RuleError:
+        raise
     except (ValueError, TypeError, KeyError) as exc:
         raise RuleError(f"This is not a valid recurrence rule ({exc}).") from None
     if rule.after(datetime.combine(start, time.min), inc=True) is None:
@@ -88,7 +92,17 @@ def parse_rule(text: str, start: date) -> rrule:
 
 
 def build_rule(body: str, start: date) -> rrule:
-    """A rule body already known to be good (see `parse_rule`), starting on `start`."""
+    """A rule body already known to be good (see `parse_rule`), starting on `start`.
+
+    Still refuses (RuleError) the parts that would make it repeat one day endlessly or
+    stand still, should such a rule have been stored before they were checked.
+    """
+    parts = _parts(normalize_rule(body))
+    if TIME_PARTS & parts.keys():
+        raise RuleError("Leave out BYHOUR, BYMINUTE and BYSECOND: a date has no time of day.")
+    interval = parts.get("INTERVAL", "1")
+    if not (interval.isdigit() and int(interval) >= 1):
+        raise RuleError("Give INTERVAL as a whole number from 1, e.g. INTERVAL=2.")
     return rrulestr(body, dtstart=datetime.combine(start, time.min))
 
 
