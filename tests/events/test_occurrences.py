@@ -89,6 +89,21 @@ def test_a_stored_rule_that_would_repeat_for_ever_leaves_the_calendar_working():
     assert dates(found) == [date(2026, 3, 5)]
 
 
+def test_a_birthday_stored_with_a_mistyped_year_neither_breaks_nor_hides_the_calendar():
+    """Saved before years from 1900 were required: "90" for 1990 is the year 0090."""
+    slip = ContactFactory(first_name="Slip", birthday=date(90, 5, 3))
+    other = ContactFactory(first_name="Karim", birthday=date(1985, 5, 20))
+    found = occurrences(date(2026, 5, 1), date(2026, 5, 31), types=NOT_HOLIDAYS)
+    assert [(o.contact_id, o.date) for o in found] == [
+        (slip.pk, date(2026, 5, 3)),
+        (other.pk, date(2026, 5, 20)),
+    ]
+    within_client = occurrences(
+        date(2026, 5, 1), date(2026, 5, 31), types=NOT_HOLIDAYS, client=other.client_id
+    )
+    assert [o.contact_id for o in within_client] == [other.pk]
+
+
 def test_birthdays_and_anniversaries_come_from_contacts_without_stored_rows():
     contact = ContactFactory(
         first_name="Rahim",

@@ -1,6 +1,9 @@
 """Clients (companies), their contact persons, projects and subscriptions."""
 
+from datetime import date
+
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 from phonenumber_field.modelfields import PhoneNumberField
@@ -13,6 +16,14 @@ from forgecrm.core.models import (
     TimeZoneField,
     money_field,
 )
+
+# Years before this in a birthday, anniversary or "client since" are typing slips ("90"
+# for 1990), and would each cost the calendar's yearly look-ups a range of their own.
+EARLIEST_DATE = date(1900, 1, 1)
+
+
+def _not_before_1900() -> MinValueValidator:
+    return MinValueValidator(EARLIEST_DATE, message="Enter a date from 1900 on.")
 
 
 class RelationshipStatus(models.TextChoices):
@@ -89,7 +100,7 @@ class Client(SoftDeleteModel, TimeStampedModel):
         max_length=12, choices=RelationshipStatus.choices, default=RelationshipStatus.PROSPECT
     )
     tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.BRONZE)
-    client_since = models.DateField(null=True, blank=True)
+    client_since = models.DateField(null=True, blank=True, validators=[_not_before_1900()])
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.BDT)
     lifetime_value = money_field("customer lifetime value", default=0)
     annual_contract_value = money_field(default=0)
@@ -156,8 +167,8 @@ class ContactPerson(SoftDeleteModel, TimeStampedModel):
     role = models.CharField(max_length=20, choices=ContactRole.choices, default=ContactRole.OTHER)
     linkedin_url = models.URLField("LinkedIn", blank=True)
     twitter_url = models.URLField("X / Twitter", blank=True)
-    birthday = models.DateField(null=True, blank=True)
-    anniversary = models.DateField(null=True, blank=True)
+    birthday = models.DateField(null=True, blank=True, validators=[_not_before_1900()])
+    anniversary = models.DateField(null=True, blank=True, validators=[_not_before_1900()])
     preferred_channel = models.CharField(
         max_length=10, choices=ContactChannel.choices, default=ContactChannel.EMAIL
     )

@@ -16,7 +16,7 @@ from django.db.models import Min, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from forgecrm.clients.models import Client, ContactPerson
+from forgecrm.clients.models import EARLIEST_DATE, Client, ContactPerson
 from forgecrm.events.holiday_calendar import (
     hijri_year,
     holidays_between,
@@ -158,8 +158,10 @@ def _recurring_in(
     spans = _month_day_spans(start, end)
     if spans is None:
         return queryset.filter(**{f"{field}__lt": date(end.year, 1, 1)})
-    years = Q()
-    for year in range(first.year, end.year):
+    # Rows before EARLIEST_DATE (stored before it was checked) are all read: one range per
+    # year since then would exceed SQLite's limit on an expression's depth.
+    years = Q(**{f"{field}__lt": EARLIEST_DATE}) if first < EARLIEST_DATE else Q()
+    for year in range(max(first.year, EARLIEST_DATE.year), end.year):
         for since, until in spans:
             span = (_in_year(year, since, ending=False), _in_year(year, until, ending=True))
             years |= Q(**{f"{field}__range": span})
