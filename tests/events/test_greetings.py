@@ -83,6 +83,29 @@ def test_holiday_greetings_go_at_nine_local_time(dhaka, new_york):
     assert Greeting.objects.get(contact=new_york).email == emails_to(new_york)[0]
 
 
+def test_a_client_saved_without_a_time_zone_is_greeted_in_the_default_one(dhaka, new_york):
+    """Saved before a client's zone was required: its greeting goes at 09:00 Dhaka, and the
+    other clients' greetings are still prepared."""
+    blank = primary(zone="America/New_York", first_name="Zoneless")
+    Client.objects.filter(pk=blank.client_id).update(timezone="")
+
+    greetings.prepare(today=DEC_20, days=7)
+
+    send_at = {g.contact_id: g.send_at for g in Greeting.objects.filter(occurrence_key=CHRISTMAS)}
+    assert send_at == {
+        dhaka.pk: at(2026, 12, 25, 3),
+        new_york.pk: at(2026, 12, 25, 14),
+        blank.pk: at(2026, 12, 25, 3),
+    }
+
+
+def test_a_client_needs_a_time_zone(api):
+    response = api.post("/clients", {"name": "Zoneless Ltd", "timezone": ""})
+    assert response.status_code == 422
+    assert "timezone" in response.json()["errors"]
+    assert api.post("/clients", {"name": "Default Zone Ltd"}).json()["timezone"] == "Asia/Dhaka"
+
+
 def test_only_approved_greetings_are_sent(dhaka, new_york):
     greetings.prepare(today=DEC_20, days=7)
     greetings.exclude(greetings=Greeting.objects.filter(contact=new_york))

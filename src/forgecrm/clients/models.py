@@ -93,7 +93,8 @@ class Client(SoftDeleteModel, TimeStampedModel):
     country = models.CharField(
         max_length=2, blank=True, help_text="Two-letter country code, e.g. BD, US."
     )
-    timezone = TimeZoneField(default="Asia/Dhaka")
+    # Required: a contact without a zone of their own is greeted and scheduled in it.
+    timezone = TimeZoneField(default="Asia/Dhaka", blank=False)
 
     # Business relationship
     status = models.CharField(
@@ -196,7 +197,7 @@ class ContactPerson(SoftDeleteModel, TimeStampedModel):
 
     @property
     def effective_timezone(self) -> str:
-        return self.timezone or self.client.timezone
+        return self.timezone or self.client.timezone or settings.TIME_ZONE
 
     def get_absolute_url(self) -> str:
         return reverse("clients:detail", args=[self.client_id]) + f"#contact-{self.pk}"

@@ -90,6 +90,12 @@ class TimeZoneField(models.CharField):
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
 
+    def deconstruct(self):
+        # `blank` defaults to True here, unlike CharField's, so it is always written out.
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["blank"] = self.blank
+        return name, path, args, kwargs
+
     def formfield(self, **kwargs):
         choices = [("", "—")] + [(name, name) for name in timezone_names()]
         return forms.ChoiceField(

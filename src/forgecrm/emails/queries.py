@@ -177,7 +177,7 @@ def user_zone(user: User | None) -> zoneinfo.ZoneInfo:
 def recipient_zone(contact: ContactPerson | None, client: Client | None) -> zoneinfo.ZoneInfo:
     if contact is not None:
         return zoneinfo.ZoneInfo(contact.effective_timezone)
-    return zoneinfo.ZoneInfo(client.timezone if client else settings.TIME_ZONE)
+    return zoneinfo.ZoneInfo(client.timezone if client and client.timezone else settings.TIME_ZONE)
 
 
 def _project_name(client: Client | None, project: Project | None) -> str:
