@@ -436,3 +436,53 @@ def test_greetings_of_a_trashed_contact_are_neither_shown_nor_sent(december, vie
     assert viewer_client.get(f"{PAGE}{greeting.pk}/").status_code == 404
     assert greetings.send_due(now=at(2026, 12, 25, 4)) == []
     assert Email.objects.count() == 0
+
+
+EID_KEY = "holiday:eid-ul-fitr:1448"
+
+
+def test_confirming_the_sighted_eid_moves_the_greetings_not_sent_yet(dhaka, new_york):
+    from forgecrm.events import services
+    from forgecrm.events.models import LunarHoliday
+
+    estimate = greetings.find_occurrence(EID_KEY).date
+    greetings.prepare(today=estimate - timedelta(days=3), days=7)
+    greetings.approve(greetings=Greeting.objects.filter(contact=dhaka), actor=None)
+    assert Greeting.objects.filter(occurrence_key=EID_KEY).count() == 2
+    sighted = estimate + timedelta(days=1)
+
+    services.holiday_confirm(
+        holiday=LunarHoliday.EID_UL_FITR, hijri_year=1448, day=sighted, actor=None
+    )
+
+    moved = {g.contact_id: g for g in Greeting.objects.filter(occurrence_key=EID_KEY)}
+    assert {g.occasion_date for g in moved.values()} == {sighted}
+    assert moved[dhaka.pk].send_at == greetings.send_time(sighted, "Asia/Dhaka")
+    assert moved[dhaka.pk].status == GreetingStatus.APPROVED
+    assert moved[new_york.pk].send_at == greetings.send_time(sighted, "America/New_York")
+    assert greetings.send_due(now=greetings.send_time(estimate, "Asia/Dhaka")) == []
+
+    services.holiday_reset(holiday=LunarHoliday.EID_UL_FITR, hijri_year=1448, actor=None)
+    assert Greeting.objects.get(contact=dhaka).send_at == greetings.send_time(
+        estimate, "Asia/Dhaka"
+    )
+
+
+def test_a_greeting_already_sent_stays_as_it_was_when_eid_is_confirmed(dhaka):
+    from forgecrm.events import services
+    from forgecrm.events.models import LunarHoliday
+
+    estimate = greetings.find_occurrence(EID_KEY).date
+    greetings.prepare(today=estimate, days=0)
+    greetings.approve(greetings=Greeting.objects.all(), actor=None)
+    greetings.send_due(now=greetings.send_time(estimate, "Asia/Dhaka"))
+
+    services.holiday_confirm(
+        holiday=LunarHoliday.EID_UL_FITR,
+        hijri_year=1448,
+        day=estimate + timedelta(days=1),
+        actor=None,
+    )
+
+    sent = Greeting.objects.get()
+    assert sent.status == GreetingStatus.SENT and sent.occasion_date == estimate

@@ -226,6 +226,31 @@ def find_occurrence(key: str) -> Occurrence | None:
     return next((o for o in queries.occurrences(start, end) if o.key == key), None)
 
 
+def follow_moved_occasion(key: str) -> int:
+    """Greetings not sent yet of an occasion whose day moved (an Eid confirmed as sighted,
+    or set back to the estimate) move with it: their day and their 09:00 there. Returns how
+    many moved."""
+    occurrence = find_occurrence(key)
+    if occurrence is None:
+        return 0
+    unsent = Greeting.objects.filter(
+        occurrence_key=key, status__in=(*OPEN, GreetingStatus.APPROVED)
+    ).exclude(occasion_date=occurrence.date)
+    by_zone: dict[str, list[int]] = {}
+    for greeting in unsent.select_related("contact__client"):
+        by_zone.setdefault(greeting.contact.effective_timezone, []).append(greeting.pk)
+    now = timezone.now()
+    return sum(
+        # The status again: one claimed for sending meanwhile goes as it is.
+        unsent.filter(pk__in=ids).update(
+            occasion_date=occurrence.date,
+            send_at=send_time(occurrence.date, zone),
+            updated_at=now,
+        )
+        for zone, ids in by_zone.items()
+    )
+
+
 # ---- Approving and excluding ----
 
 

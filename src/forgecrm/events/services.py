@@ -12,7 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from forgecrm.core.audit import acting_as
+from forgecrm.events import greetings
 from forgecrm.events.models import CalendarFeed, HolidayOverride, ImportantDate, LunarHoliday
+from forgecrm.events.occurrence import Source, occurrence_key
 
 Actor = User | None
 
@@ -43,20 +45,27 @@ def event_delete(*, event: ImportantDate, actor: Actor) -> None:
 def holiday_confirm(
     *, holiday: LunarHoliday, hijri_year: int, day: date, actor: Actor
 ) -> HolidayOverride:
-    """Record the sighted date of an Eid; it replaces the estimate everywhere."""
+    """Record the sighted date of an Eid; it replaces the estimate everywhere, and the
+    greetings prepared for it and not sent yet move to that day."""
     with acting_as(actor):
         override, _ = HolidayOverride.objects.update_or_create(
             holiday=holiday, hijri_year=hijri_year, defaults={"date": day}
         )
+    greetings.follow_moved_occasion(_holiday_key(holiday, hijri_year))
     return override
 
 
 @transaction.atomic
 def holiday_reset(*, holiday: LunarHoliday, hijri_year: int, actor: Actor) -> None:
-    """Go back to the library's estimate."""
+    """Go back to the library's estimate (greetings not sent yet move back with it)."""
     with acting_as(actor):
         for override in HolidayOverride.objects.filter(holiday=holiday, hijri_year=hijri_year):
             override.delete()
+    greetings.follow_moved_occasion(_holiday_key(holiday, hijri_year))
+
+
+def _holiday_key(holiday: LunarHoliday, hijri_year: int) -> str:
+    return occurrence_key(Source.HOLIDAY, LunarHoliday(holiday).value, hijri_year)
 
 
 @transaction.atomic
