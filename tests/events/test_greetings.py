@@ -486,3 +486,62 @@ def test_a_greeting_already_sent_stays_as_it_was_when_eid_is_confirmed(dhaka):
 
     sent = Greeting.objects.get()
     assert sent.status == GreetingStatus.SENT and sent.occasion_date == estimate
+
+
+def _approved_launch_greeting(contact) -> tuple:
+    event = ImportantDateFactory(
+        name="Launch", date=date(2024, 12, 24), contact=contact, send_greeting=True
+    )
+    greetings.prepare(today=DEC_20, days=7)
+    greetings.approve(
+        greetings=Greeting.objects.filter(occurrence_key__startswith="event"), actor=None
+    )
+    return event, Greeting.objects.get(occurrence_key__startswith="event")
+
+
+LAUNCH_9AM = at(2026, 12, 24, 3)  # 09:00 in Dhaka
+
+
+def test_an_event_moved_after_its_greeting_was_approved_is_not_greeted_on_the_old_day(dhaka):
+    from forgecrm.events import services
+
+    event, greeting = _approved_launch_greeting(dhaka)
+    services.event_update(event=event, fields={"date": date(2024, 12, 26)}, actor=None)
+
+    assert greetings.send_due(now=LAUNCH_9AM) == []
+
+    greeting.refresh_from_db()
+    assert greeting.status == GreetingStatus.FAILED
+    assert greeting.last_error == (
+        "Not sent: “Launch” is no longer on the calendar for 24 Dec 2026."
+    )
+    assert not emails_to(dhaka)
+
+
+def test_a_deleted_event_or_one_whose_greeting_was_turned_off_is_not_greeted(dhaka, new_york):
+    from forgecrm.events import services
+
+    deleted, _ = _approved_launch_greeting(dhaka)
+    quiet = ImportantDateFactory(
+        name="Opening", date=date(2024, 12, 24), contact=new_york, send_greeting=True
+    )
+    greetings.prepare(today=DEC_20, days=7)
+    greetings.approve(
+        greetings=Greeting.objects.filter(occurrence_key__startswith="event"), actor=None
+    )
+    services.event_delete(event=deleted, actor=None)
+    services.event_update(event=quiet, fields={"send_greeting": False}, actor=None)
+
+    assert greetings.send_due(now=at(2026, 12, 24, 15)) == []  # 09:00 in New York
+
+    events = Greeting.objects.filter(occurrence_key__startswith="event")
+    errors = dict(events.values_list("contact__first_name", "last_error"))
+    assert errors["Rahim"].startswith("Not sent: “Launch” is no longer on the calendar")
+    assert errors["Emily"].startswith("Not sent: “Opening” no longer calls for a greeting to")
+    assert Email.objects.count() == 0
+
+
+def test_an_unchanged_event_is_greeted(dhaka):
+    _approved_launch_greeting(dhaka)
+    assert len(greetings.send_due(now=LAUNCH_9AM)) == 1
+    assert len(emails_to(dhaka)) == 1

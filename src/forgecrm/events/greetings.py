@@ -365,6 +365,39 @@ def due(*, now: datetime, ids: Iterable[int] | None = None) -> QuerySet[Greeting
     return found if ids is None else found.filter(pk__in=list(ids))
 
 
+def _no_longer_planned(found: list[Greeting]) -> dict[int, str]:
+    """{greeting id: why} for approved greetings their occasion no longer calls for: it
+    moved or was removed (an event's date changed, a birthday was corrected), or no longer
+    greets that contact (its greeting turned off, the client no longer active …)."""
+    occasions = {
+        o.key: o for day in {g.occasion_date for g in found} for o in queries.occurrences(day, day)
+    }
+    event_ids = [o.event_id for o in occasions.values() if o.event_id]
+    events = {
+        e.pk: e
+        for e in ImportantDate.objects.filter(pk__in=event_ids).select_related("message_template")
+    }
+    planned: dict[str, set[int]] = {}
+    why = {}
+    for greeting in found:
+        occurrence = occasions.get(greeting.occurrence_key)
+        if occurrence is None or occurrence.date != greeting.occasion_date:
+            why[greeting.pk] = (
+                f"Not sent: “{greeting.occasion}” is no longer on the calendar for "
+                f"{greeting.occasion_date:%d %b %Y}."
+            )
+            continue
+        if greeting.occurrence_key not in planned:
+            plan = plan_for(occurrence, events)
+            planned[greeting.occurrence_key] = {c.pk for c in plan.contacts} if plan else set()
+        if greeting.contact_id not in planned[greeting.occurrence_key]:
+            why[greeting.pk] = (
+                f"Not sent: “{greeting.occasion}” no longer calls for a greeting to "
+                f"{greeting.contact}."
+            )
+    return why
+
+
 def send_due(*, now: datetime | None = None, ids: Iterable[int] | None = None) -> list[int]:
     """Create the emails of the approved greetings whose 09:00 has come; returns their ids."""
     now = now or timezone.now()
@@ -375,8 +408,14 @@ def send_due(*, now: datetime | None = None, ids: Iterable[int] | None = None) -
         last_error="The day was over before it could be sent.",
         updated_at=now,
     )
+    batch = list(due(now=now, ids=ids).select_related("contact__client")[:BATCH])
+    changed = _no_longer_planned(batch)
+    for greeting_id, why in changed.items():
+        Greeting.objects.filter(pk=greeting_id, status=GreetingStatus.APPROVED).update(
+            status=GreetingStatus.FAILED, last_error=why, updated_at=now
+        )
     sent = []
-    for greeting_id in list(due(now=now, ids=ids).values_list("pk", flat=True)[:BATCH]):
+    for greeting_id in [g.pk for g in batch if g.pk not in changed]:
         if not claim(greeting_id=greeting_id, now=now):
             continue
         greeting = (
