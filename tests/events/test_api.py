@@ -162,6 +162,13 @@ def test_validation_through_the_form_per_field(api):
         },
     )
     assert "is not a contact of" in mismatch.json()["errors"]["contact"][0]
+    too_early = api.post(
+        "/events",
+        {"name": "x", "event_type": "custom", "date": "2026-01-01", "notify_days_before": 91},
+    )
+    assert too_early.json()["errors"]["notify_days_before"] == [
+        "Ensure this value is less than or equal to 90."
+    ]
     unknown = api.post(
         "/events", {"name": "x", "event_type": "custom", "date": "2026-01-01", "surprise": 1}
     )

@@ -545,3 +545,27 @@ def test_an_unchanged_event_is_greeted(dhaka):
     _approved_launch_greeting(dhaka)
     assert len(greetings.send_due(now=LAUNCH_9AM)) == 1
     assert len(emails_to(dhaka)) == 1
+
+
+def test_an_event_with_a_longer_notice_has_its_greeting_prepared_that_far_ahead(dhaka):
+    ImportantDateFactory(
+        name="Ten years",
+        date=date(2017, 1, 3),
+        contact=dhaka,
+        send_greeting=True,
+        notify_days_before=14,
+    )
+    ImportantDateFactory(
+        name="Short notice",
+        date=date(2017, 1, 2),
+        contact=dhaka,
+        send_greeting=True,
+        notify_days_before=3,
+    )
+    greetings.prepare(today=DEC_20, days=7)
+    prepared = set(Greeting.objects.values_list("occasion", flat=True))
+    assert "Ten years" in prepared  # 14 days ahead
+    assert "Short notice" not in prepared  # 13 days ahead: prepared 7 days before, as ever
+    greetings.prepare(today=date(2026, 12, 26), days=7)
+    assert Greeting.objects.filter(occasion="Short notice").count() == 1
+    assert Greeting.objects.filter(occasion="Ten years").count() == 1

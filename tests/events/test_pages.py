@@ -78,6 +78,7 @@ def test_add_an_event_from_a_day_on_the_calendar(member_client, member):
     detail = member_client.get(response["Location"]).content.decode()
     assert "Karim&#x27;s wedding anniversary" in detail
     assert "Sat 5 Dec 2026" in detail
+    assert "3 days ahead, to the managers" in detail  # the client has no owner
 
 
 def test_form_errors_are_shown_on_the_page(member_client):

@@ -171,8 +171,8 @@ def test_running_twice_at_once_notifies_once(member):
     client_silent_for(50, tier="bronze", owner=member)
     FollowUpFactory(assignee=member, due_at=NOON)
     first, second = run_at(NOON + timedelta(minutes=1)), run_at(NOON + timedelta(minutes=1))
-    assert first == {"reminders": 0, "overdue": 1, "not_contacted": 1}
-    assert second == {"reminders": 0, "overdue": 0, "not_contacted": 0}
+    assert first == {"reminders": 0, "overdue": 1, "not_contacted": 1, "important_dates": 0}
+    assert second == {"reminders": 0, "overdue": 0, "not_contacted": 0, "important_dates": 0}
     assert Notification.objects.filter(user=member).count() == 2
 
 
@@ -191,3 +191,51 @@ def test_read_notifications_are_forgotten_after_90_days(member):
     assert services.purge_old(now=NOON) == 1
     assert set(Notification.objects.values_list("pk", flat=True)) == {recent.pk, unread.pk}
     assert not Notification.objects.filter(pk=old.pk).exists()
+
+
+# ---- Important dates ---------------------------------------------------------------------
+
+
+def test_the_clients_owner_is_reminded_of_an_important_date_its_days_before_once(member):
+    from tests.events.factories import ImportantDateFactory
+
+    company = ClientFactory(name="Meghna Foods", owner=member)
+    launch = ImportantDateFactory(
+        name="App launch",
+        date=datetime(2026, 3, 13).date(),
+        recurrence="none",
+        client=company,
+        notify_days_before=3,
+        send_greeting=True,
+    )
+    run_at(NOON - timedelta(days=1))  # 4 days before
+    assert titles(member) == []
+
+    run_at(NOON)
+    run_at(NOON + timedelta(days=1))  # again the next day: nothing new
+    [reminder] = Notification.objects.filter(user=member)
+    assert reminder.kind == NotificationKind.IMPORTANT_DATE
+    assert reminder.title == "App launch in 3 days, Fri 13 Mar"
+    assert reminder.body == "Meghna Foods · a greeting will be prepared for approval"
+    assert reminder.url == launch.get_absolute_url()
+
+
+def test_an_important_date_of_no_owners_client_reminds_every_manager_on_the_day(member):
+    from tests.events.factories import ImportantDateFactory
+
+    managers = [UserFactory(role=MANAGER), UserFactory(role=MANAGER)]
+    ImportantDateFactory(
+        name="Office anniversary",
+        date=datetime(2020, 3, 10).date(),
+        recurrence="yearly",
+        notify_days_before=0,
+    )
+    run_at(NOON - timedelta(days=1))
+    assert not Notification.objects.exists()
+
+    run_at(NOON)
+    assert {n.user for n in Notification.objects.all()} == set(managers)
+    assert set(Notification.objects.values_list("title", flat=True)) == {
+        "Office anniversary today, Tue 10 Mar"
+    }
+    assert titles(member) == []

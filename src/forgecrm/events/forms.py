@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from forgecrm.clients.models import Client, ContactPerson
@@ -53,7 +54,9 @@ class ImportantDateForm(forms.ModelForm):
             "date": "The first (or only) time. A yearly 29 February falls on 28 February in "
             "other years; a monthly 31st on the last day of shorter months.",
             "contact": "Choose the person for a birthday or anniversary; the client follows.",
-            "notify_days_before": "Days ahead the reminder (and greeting) is prepared.",
+            "notify_days_before": "Days ahead the client's owner is reminded (0: on the day) "
+            "and the greeting prepared, if it sends one (at least "
+            f"{settings.GREETINGS_PREPARE_DAYS} days ahead, like every greeting).",
             "custom_message": "Used for the greeting when no template is chosen.",
         }
         widgets = {

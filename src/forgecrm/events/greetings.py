@@ -194,10 +194,18 @@ def prepare_occurrences(found: Iterable[Occurrence]) -> int:
 
 
 def prepare(*, today: date | None = None, days: int | None = None) -> int:
-    """Prepare the greetings of every occasion from `today` to `days` days ahead."""
+    """Prepare the greetings of every occasion from `today` to `days` days ahead, and those
+    of stored events further ahead when their "notify days before" says so."""
     today = today or timezone.localdate()
     days = settings.GREETINGS_PREPARE_DAYS if days is None else days
-    return prepare_occurrences(queries.occurrences(today, today + timedelta(days=days)))
+    horizon = today + timedelta(days=days)
+    found = queries.occurrences(today, horizon)
+    found += [
+        occurrence
+        for event, occurrence in queries.coming_within_notice(today)
+        if event.send_greeting and occurrence.date > horizon
+    ]
+    return prepare_occurrences(found)
 
 
 # ---- Finding an occurrence by its key ----

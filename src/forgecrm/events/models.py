@@ -1,14 +1,21 @@
 """Important dates: holidays, birthdays, anniversaries, milestones and renewals."""
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 
 from forgecrm.core.audit import track
 from forgecrm.core.models import TimeStampedModel
 from forgecrm.events.recurrence import monthly_rule, normalize_rule, yearly_rule
+
+if TYPE_CHECKING:
+    from forgecrm.clients.models import Client
+
+MAX_NOTIFY_DAYS_BEFORE = 90
 
 
 class EventType(models.TextChoices):
@@ -57,7 +64,11 @@ class ImportantDate(TimeStampedModel):
         on_delete=models.CASCADE,
         related_name="important_dates",
     )
-    notify_days_before = models.PositiveSmallIntegerField(default=3)
+    notify_days_before = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MaxValueValidator(MAX_NOTIFY_DAYS_BEFORE)],
+        help_text="Days ahead the team is reminded (0: on the day) and a greeting prepared.",
+    )
     message_template = models.ForeignKey(
         "emails.EmailTemplate", null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -74,6 +85,16 @@ class ImportantDate(TimeStampedModel):
     @property
     def is_recurring(self) -> bool:
         return self.recurrence != Recurrence.NONE
+
+    @property
+    def about_client(self) -> "Client | None":
+        """The client it is about: its own, or its contact's."""
+        return self.client or (self.contact.client if self.contact else None)
+
+    @property
+    def greeting_days_ahead(self) -> int:
+        """How far ahead its greeting is prepared: its notice, or every greeting's."""
+        return max(self.notify_days_before, settings.GREETINGS_PREPARE_DAYS)
 
     def rule_text(self) -> str:
         """The RFC 5545 rule it repeats by ("" when it does not)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from dateutil.rrule import rrule
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Max, Min, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -66,6 +66,25 @@ def event_dates(event: ImportantDate, start: date, end: date) -> list[date]:
     return dates_between(rule, start, end) if rule else []
 
 
+def coming_within_notice(today: date) -> list[tuple[ImportantDate, Occurrence]]:
+    """Each stored event with its occurrences from `today` to its `notify_days_before` days
+    ahead: what its reminder (and greeting) is for."""
+    furthest = visible_events().aggregate(days=Max("notify_days_before"))["days"]
+    if furthest is None:
+        return []
+    events = (
+        visible_events()
+        .filter(date__lte=today + timedelta(days=furthest))
+        .filter(~Q(recurrence=Recurrence.NONE) | Q(date__gte=today))
+        .select_related("contact__client")
+    )
+    return [
+        (event, _event_occurrence(event, day))
+        for event in events
+        for day in event_dates(event, today, today + timedelta(days=event.notify_days_before))
+    ]
+
+
 def next_dates(event: ImportantDate, *, count: int = 5) -> list[date]:
     """The event's next `count` dates from today on."""
     today = timezone.localdate()
@@ -93,21 +112,25 @@ def _stored(
         events = events.filter(Q(client_id=client_id) | Q(contact__client_id=client_id))
     for event in events:
         for day in event_dates(event, start, end):
-            yield Occurrence(
-                key=occurrence_key(Source.EVENT, event.pk, day),
-                source=Source.EVENT,
-                source_id=str(event.pk),
-                date=day,
-                title=event.name,
-                event_type=EventType(event.event_type),
-                url=event.get_absolute_url(),
-                client_id=event.client_id,
-                client_name=event.client.name if event.client else "",
-                contact_id=event.contact_id,
-                contact_name=event.contact.full_name if event.contact else "",
-                event_id=event.pk,
-                is_estimated=event.is_estimated,
-            )
+            yield _event_occurrence(event, day)
+
+
+def _event_occurrence(event: ImportantDate, day: date) -> Occurrence:
+    return Occurrence(
+        key=occurrence_key(Source.EVENT, event.pk, day),
+        source=Source.EVENT,
+        source_id=str(event.pk),
+        date=day,
+        title=event.name,
+        event_type=EventType(event.event_type),
+        url=event.get_absolute_url(),
+        client_id=event.client_id,
+        client_name=event.client.name if event.client else "",
+        contact_id=event.contact_id,
+        contact_name=event.contact.full_name if event.contact else "",
+        event_id=event.pk,
+        is_estimated=event.is_estimated,
+    )
 
 
 # ---- Dates kept on contacts and clients ----

@@ -17,6 +17,7 @@ class NotificationKind(models.TextChoices):
     DUE = "due", "Due"
     OVERDUE = "overdue", "Overdue"
     NOT_CONTACTED = "not_contacted", "Not contacted"
+    IMPORTANT_DATE = "important_date", "Important date"
     OTHER = "other", "Other"
 
 
@@ -28,6 +29,7 @@ ICONS = {
     NotificationKind.DUE: "hourglass-split",
     NotificationKind.OVERDUE: "exclamation-octagon",
     NotificationKind.NOT_CONTACTED: "telephone-x",
+    NotificationKind.IMPORTANT_DATE: "calendar-event",
     NotificationKind.OTHER: "info-circle",
 }
 

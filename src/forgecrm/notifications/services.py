@@ -26,6 +26,7 @@ from forgecrm.accounts.roles import MANAGER
 from forgecrm.clients.models import Tier
 from forgecrm.core.audit import acting_as
 from forgecrm.emails.queries import user_zone
+from forgecrm.events import queries as events_queries
 from forgecrm.followups.models import FollowUpTask
 from forgecrm.followups.queries import OPEN, day_bounds
 from forgecrm.notifications import queries
@@ -193,6 +194,41 @@ def notify_not_contacted(*, now: datetime) -> int:
         return _insert(drafts, now=now)
 
 
+def _in_days(days: int) -> str:
+    return {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
+
+
+def notify_important_dates(*, now: datetime) -> int:
+    """Stored important dates whose "notify days before" has come (in the site's days):
+    once per occurrence, to the owner of the client it is about, or every manager when it
+    has none (or is about no client)."""
+    today = timezone.localdate(now)
+    managers: list[int] | None = None
+    drafts = []
+    for event, occurrence in events_queries.coming_within_notice(today):
+        client = event.about_client
+        if client is not None and client.owner_id:
+            users = [client.owner_id]
+        else:
+            managers = _manager_ids() if managers is None else managers
+            users = managers
+        when = f"{_in_days((occurrence.date - today).days)}, {occurrence.date:%a %d %b}"
+        greeting = "a greeting will be prepared for approval" if event.send_greeting else ""
+        about = [client.name if client else "", greeting]
+        for user_id in users:
+            drafts.append(
+                Draft(
+                    user_id=user_id,
+                    kind=NotificationKind.IMPORTANT_DATE,
+                    title=f"{event.name} {when}",
+                    body=" · ".join(filter(None, about)),
+                    url=event.get_absolute_url(),
+                    key=f"important-date:{occurrence.key}",
+                )
+            )
+    return _insert(drafts, now=now)
+
+
 def notify_all(*, now: datetime | None = None) -> dict[str, int]:
     """Every producer once; how many notifications each made."""
     now = now or timezone.now()
@@ -200,6 +236,7 @@ def notify_all(*, now: datetime | None = None) -> dict[str, int]:
         "reminders": notify_reminders(now=now),
         "overdue": notify_overdue(now=now),
         "not_contacted": notify_not_contacted(now=now),
+        "important_dates": notify_important_dates(now=now),
     }
 
 
