@@ -569,3 +569,21 @@ def test_an_event_with_a_longer_notice_has_its_greeting_prepared_that_far_ahead(
     greetings.prepare(today=date(2026, 12, 26), days=7)
     assert Greeting.objects.filter(occasion="Short notice").count() == 1
     assert Greeting.objects.filter(occasion="Ten years").count() == 1
+
+
+def test_preparing_costs_the_same_queries_for_3_or_30_birthdays():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def birthdays(count: int, day: int) -> None:
+        for n in range(count):
+            contact_with_address(first_name=f"P{day}x{n}", birthday=date(1990, 1, day))
+
+    birthdays(3, 5)
+    birthdays(30, 6)
+    greetings.prepare(today=date(2026, 1, 1), days=0)  # templates made once, before counting
+    with CaptureQueriesContext(connection) as few:
+        assert greetings.prepare(today=date(2027, 1, 5), days=0) == 3
+    with CaptureQueriesContext(connection) as many:
+        assert greetings.prepare(today=date(2027, 1, 6), days=0) == 30
+    assert len(many) == len(few)

@@ -81,11 +81,6 @@ def reachable_contacts() -> QuerySet[ContactPerson]:
     )
 
 
-def _primary_contacts(clients: QuerySet[Client]) -> list[ContactPerson]:
-    ids = clients.filter(primary_contact__isnull=False).values("primary_contact")
-    return list(reachable_contacts().filter(pk__in=ids))
-
-
 def _active_clients() -> QuerySet[Client]:
     return Client.objects.filter(status=RelationshipStatus.ACTIVE)
 
@@ -101,43 +96,74 @@ class Plan:
     body_html: str = ""
 
 
-def _event_plan(occurrence: Occurrence, events: dict[int, ImportantDate]) -> Plan | None:
-    event = events.get(occurrence.event_id or 0)
-    if event is None or not event.send_greeting:
+class Planner:
+    """The plans of many occasions: their events and recipients are read up front, in a
+    few queries, rather than a query or two per birthday."""
+
+    def __init__(self, occasions: Iterable[Occurrence]) -> None:
+        occasions = list(occasions)
+        self.events = {
+            e.pk: e
+            for e in ImportantDate.objects.filter(
+                pk__in=[o.event_id for o in occasions if o.event_id]
+            ).select_related("message_template")
+        }
+        contact_ids = {o.contact_id for o in occasions if o.contact_id}
+        contact_ids |= {e.contact_id for e in self.events.values() if e.contact_id}
+        client_ids = {o.client_id for o in occasions if o.source == Source.CLIENT_SINCE}
+        client_ids |= {e.client_id for e in self.events.values() if e.client_id}
+        primaries = Client.objects.filter(pk__in=client_ids, primary_contact__isnull=False)
+        self.primary_of = dict(primaries.values_list("pk", "primary_contact"))
+        wanted = contact_ids | set(self.primary_of.values())
+        self.contacts = {c.pk: c for c in reachable_contacts().filter(pk__in=wanted)}
+        self._of_active_clients: list[ContactPerson] | None = None
+
+    def _reachable(self, *contact_ids: int | None) -> list[ContactPerson]:
+        return [self.contacts[pk] for pk in contact_ids if pk in self.contacts]
+
+    def _primary(self, client_id: int | None) -> list[ContactPerson]:
+        return self._reachable(self.primary_of.get(client_id or 0))
+
+    def _primaries_of_active_clients(self) -> list[ContactPerson]:
+        if self._of_active_clients is None:
+            ids = _active_clients().filter(primary_contact__isnull=False).values("primary_contact")
+            self._of_active_clients = list(reachable_contacts().filter(pk__in=ids))
+        return self._of_active_clients
+
+    def _event_plan(self, occurrence: Occurrence) -> Plan | None:
+        event = self.events.get(occurrence.event_id or 0)
+        if event is None or not event.send_greeting:
+            return None
+        if event.contact_id:
+            contacts = self._reachable(event.contact_id)
+        elif event.client_id:
+            contacts = self._primary(event.client_id)
+        else:
+            contacts = self._primaries_of_active_clients()
+        if event.message_template_id:
+            return Plan(contacts, template=event.message_template)
+        if event.custom_message.strip():
+            message = linebreaks(escape(event.custom_message))
+            body = f"<p>Dear {{{{contact_first_name}}}},</p>{message}"
+            return Plan(contacts, subject=CUSTOM_SUBJECT, body_html=body + defaults.SIGNATURE)
+        name = EVENT_TYPE_TEMPLATES.get(EventType(event.event_type), FALLBACK_TEMPLATE)
+        return Plan(contacts, template_name=name)
+
+    def plan_for(self, occurrence: Occurrence) -> Plan | None:
+        """The recipients and message of an occasion; None when it calls for no greeting."""
+        source = occurrence.source
+        if source == Source.HOLIDAY:
+            name = HOLIDAY_TEMPLATES.get(occurrence.source_id)
+            return Plan(self._primaries_of_active_clients(), name) if name else None
+        if source == Source.BIRTHDAY:
+            return Plan(self._reachable(occurrence.contact_id), defaults.BIRTHDAY)
+        if source == Source.CONTACT_ANNIVERSARY:
+            return Plan(self._reachable(occurrence.contact_id), defaults.ANNIVERSARY)
+        if source == Source.CLIENT_SINCE:
+            return Plan(self._primary(occurrence.client_id), defaults.BUSINESS_ANNIVERSARY)
+        if source == Source.EVENT:
+            return self._event_plan(occurrence)
         return None
-    if event.contact_id:
-        contacts = list(reachable_contacts().filter(pk=event.contact_id))
-    elif event.client_id:
-        contacts = _primary_contacts(Client.objects.filter(pk=event.client_id))
-    else:
-        contacts = _primary_contacts(_active_clients())
-    if event.message_template_id:
-        return Plan(contacts, template=event.message_template)
-    if event.custom_message.strip():
-        body = f"<p>Dear {{{{contact_first_name}}}},</p>{linebreaks(escape(event.custom_message))}"
-        return Plan(contacts, subject=CUSTOM_SUBJECT, body_html=body + defaults.SIGNATURE)
-    name = EVENT_TYPE_TEMPLATES.get(EventType(event.event_type), FALLBACK_TEMPLATE)
-    return Plan(contacts, template_name=name)
-
-
-def plan_for(occurrence: Occurrence, events: dict[int, ImportantDate]) -> Plan | None:
-    """The recipients and message of an occasion; None when it calls for no greeting."""
-    source = occurrence.source
-    if source == Source.HOLIDAY:
-        name = HOLIDAY_TEMPLATES.get(occurrence.source_id)
-        return Plan(_primary_contacts(_active_clients()), name) if name else None
-    if source == Source.BIRTHDAY:
-        contacts = list(reachable_contacts().filter(pk=occurrence.contact_id))
-        return Plan(contacts, defaults.BIRTHDAY)
-    if source == Source.CONTACT_ANNIVERSARY:
-        contacts = list(reachable_contacts().filter(pk=occurrence.contact_id))
-        return Plan(contacts, defaults.ANNIVERSARY)
-    if source == Source.CLIENT_SINCE:
-        contacts = _primary_contacts(Client.objects.filter(pk=occurrence.client_id))
-        return Plan(contacts, defaults.BUSINESS_ANNIVERSARY)
-    if source == Source.EVENT:
-        return _event_plan(occurrence, events)
-    return None
 
 
 def _templates_by_name() -> dict[str, EmailTemplate]:
@@ -153,11 +179,7 @@ def prepare_occurrences(found: Iterable[Occurrence]) -> int:
     Returns how many were added; running it again adds none.
     """
     found = list(found)
-    event_ids = [o.event_id for o in found if o.event_id]
-    events = {
-        e.pk: e
-        for e in ImportantDate.objects.filter(pk__in=event_ids).select_related("message_template")
-    }
+    planner = Planner(found)
     keys = [o.key for o in found]
     done = set(
         Greeting.objects.filter(occurrence_key__in=keys).values_list("occurrence_key", "contact_id")
@@ -165,7 +187,7 @@ def prepare_occurrences(found: Iterable[Occurrence]) -> int:
     templates: dict[str, EmailTemplate] | None = None
     rows = []
     for occurrence in found:
-        plan = plan_for(occurrence, events)
+        plan = planner.plan_for(occurrence)
         if plan is None:
             continue
         template = plan.template
@@ -380,11 +402,7 @@ def _no_longer_planned(found: list[Greeting]) -> dict[int, str]:
     occasions = {
         o.key: o for day in {g.occasion_date for g in found} for o in queries.occurrences(day, day)
     }
-    event_ids = [o.event_id for o in occasions.values() if o.event_id]
-    events = {
-        e.pk: e
-        for e in ImportantDate.objects.filter(pk__in=event_ids).select_related("message_template")
-    }
+    planner = Planner(occasions.values())
     planned: dict[str, set[int]] = {}
     why = {}
     for greeting in found:
@@ -396,7 +414,7 @@ def _no_longer_planned(found: list[Greeting]) -> dict[int, str]:
             )
             continue
         if greeting.occurrence_key not in planned:
-            plan = plan_for(occurrence, events)
+            plan = planner.plan_for(occurrence)
             planned[greeting.occurrence_key] = {c.pk for c in plan.contacts} if plan else set()
         if greeting.contact_id not in planned[greeting.occurrence_key]:
             why[greeting.pk] = (
