@@ -587,3 +587,19 @@ def test_preparing_costs_the_same_queries_for_3_or_30_birthdays():
     with CaptureQueriesContext(connection) as many:
         assert greetings.prepare(today=date(2027, 1, 6), days=0) == 30
     assert len(many) == len(few)
+
+
+def test_a_birthday_also_stored_as_an_important_date_is_greeted_once_with_its_message(dhaka):
+    karim = contact_with_address(first_name="Karim", birthday=date(1990, 12, 22))
+    template = EmailTemplateFactory(name="Karim's birthday", subject="Shubho jonmodin, Karim")
+    ImportantDateFactory(
+        name="Karim's birthday",
+        event_type=EventType.BIRTHDAY,
+        date=date(1990, 12, 22),
+        contact=karim,
+        send_greeting=True,
+        message_template=template,
+    )
+    greetings.prepare(today=DEC_20, days=7)
+    [greeting] = Greeting.objects.filter(contact=karim)
+    assert greeting.occurrence_key.startswith("event:") and greeting.template == template

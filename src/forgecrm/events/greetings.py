@@ -117,6 +117,13 @@ class Planner:
         wanted = contact_ids | set(self.primary_of.values())
         self.contacts = {c.pk: c for c in reachable_contacts().filter(pk__in=wanted)}
         self._of_active_clients: list[ContactPerson] | None = None
+        # A contact's birthday also stored as an important date that sends a greeting:
+        # that one (its own template or message) is sent, not a second one.
+        self.own_dates = {
+            (event.contact_id, o.date, event.event_type)
+            for o in occasions
+            if (event := self.events.get(o.event_id or 0)) and event.send_greeting
+        }
 
     def _reachable(self, *contact_ids: int | None) -> list[ContactPerson]:
         return [self.contacts[pk] for pk in contact_ids if pk in self.contacts]
@@ -149,12 +156,19 @@ class Planner:
         name = EVENT_TYPE_TEMPLATES.get(EventType(event.event_type), FALLBACK_TEMPLATE)
         return Plan(contacts, template_name=name)
 
+    def _stored_as_an_event(self, occurrence: Occurrence) -> bool:
+        personal = occurrence.source in (Source.BIRTHDAY, Source.CONTACT_ANNIVERSARY)
+        key = (occurrence.contact_id, occurrence.date, occurrence.event_type)
+        return personal and key in self.own_dates
+
     def plan_for(self, occurrence: Occurrence) -> Plan | None:
         """The recipients and message of an occasion; None when it calls for no greeting."""
         source = occurrence.source
         if source == Source.HOLIDAY:
             name = HOLIDAY_TEMPLATES.get(occurrence.source_id)
             return Plan(self._primaries_of_active_clients(), name) if name else None
+        if self._stored_as_an_event(occurrence):
+            return None
         if source == Source.BIRTHDAY:
             return Plan(self._reachable(occurrence.contact_id), defaults.BIRTHDAY)
         if source == Source.CONTACT_ANNIVERSARY:
