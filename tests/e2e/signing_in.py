@@ -12,6 +12,9 @@ def sign_in_with_form(page, path: str, *, username: str = "nusrat") -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    # The page signed in to, loaded: its scripts (htmx) run at the end of the body, after
+    # the elements a test finds first, and a field typed in before htmx binds sends nothing.
+    page.wait_for_url(lambda url: "/accounts/login/" not in url, wait_until="load")
 
 
 def sign_in_with_session(page, live_server, user) -> None:
