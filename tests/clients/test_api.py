@@ -256,6 +256,7 @@ def test_the_list_filters(api, directory, params, expected):
         ("01711-000001", "Bright Apps"),
         ("+880 1711-000001", "Bright Apps"),
         ("01911 222 333", "Cedar Bank"),
+        ("০১৭১১-০০০০০১", "Bright Apps"),  # typed on a Bengali keyboard
     ],
 )
 def test_search_finds_company_people_emails_and_phones(api, directory, q, expected):

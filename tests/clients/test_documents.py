@@ -57,16 +57,33 @@ def test_a_document_over_the_limit_is_refused_with_a_message(member_client, sett
     assert "documents can be up to 10" in page
 
 
-def test_removing_a_document_deletes_its_file(member_client):
-    client = ClientFactory()
-    upload(member_client, client)
+def test_removing_a_document_deletes_its_file(member_client, manager, client):
+    company = ClientFactory()
+    upload(member_client, company)
     document = ClientDocument.objects.get()
     path = document.file.path
+    client.force_login(manager)
 
-    member_client.post(reverse("clients:document-delete", args=[client.pk, document.pk]))
+    client.post(reverse("clients:document-delete", args=[company.pk, document.pk]))
 
     assert not ClientDocument.objects.exists()
     assert not os.path.exists(path)
+
+
+def test_a_member_cannot_remove_a_document_for_good(member_client):
+    """Members do not delete (roles), and a document has no trash to come back from."""
+    company = ClientFactory()
+    upload(member_client, company)
+    document = ClientDocument.objects.get()
+
+    page = member_client.get(reverse("clients:detail", args=[company.pk])).content.decode()
+    assert reverse("clients:document-delete", args=[company.pk, document.pk]) not in page
+    response = member_client.post(
+        reverse("clients:document-delete", args=[company.pk, document.pk])
+    )
+
+    assert response.status_code == 403
+    assert os.path.exists(ClientDocument.objects.get().file.path)
 
 
 def test_a_document_is_only_reachable_through_its_own_client(member_client):

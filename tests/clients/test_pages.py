@@ -17,6 +17,7 @@ from tests.factories import (
     ContactEmailFactory,
     ContactFactory,
     ContactPhoneFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -283,6 +284,25 @@ def test_edit_client(member_client):
     client.refresh_from_db()
     assert client.name == "New Name"
     assert [e.email for e in client.email_addresses.all()] == ["new@example.com"]
+
+
+def test_editing_a_client_keeps_its_owner_who_has_left(member_client, api):
+    left = UserFactory(username="former", is_active=False)
+    client = ClientFactory(name="Padma Traders", owner=left)
+    url = reverse("clients:edit", args=[client.pk])
+
+    form = member_client.get(url).content.decode()
+    assert f'<option value="{left.pk}" selected>' in form
+    member_client.post(url, client_post(name="Padma Traders Ltd", owner=left.pk))
+    client.refresh_from_db()
+    assert (client.name, client.owner) == ("Padma Traders Ltd", left)
+
+    response = api.put(f"/clients/{client.pk}", {"notes": "Called today"})
+    assert response.status_code == 200, response.content
+    client.refresh_from_db()
+    assert client.owner == left
+    new = member_client.get(reverse("clients:create")).content.decode()
+    assert f'<option value="{left.pk}"' not in new  # not offered for other clients
 
 
 def test_add_and_edit_contact_from_client_page(member_client):

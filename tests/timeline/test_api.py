@@ -1,6 +1,6 @@
 """The communications API: /api/admin/crm/communications."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from auditlog.models import LogEntry
@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from forgecrm.accounts.models import UserProfile
 from forgecrm.clients import services as client_services
 from forgecrm.emails.models import Email
 from forgecrm.timeline.models import Communication
@@ -158,6 +159,29 @@ def test_list_filters_and_pagination(api):
     response = api.get("/communications", {"date_from": "2025-02-01", "date_to": "2025-01-01"})
     assert response.status_code == 422
     assert api.get("/communications", {"type": "fax"}).status_code == 422
+
+
+def test_a_token_reads_dates_in_its_users_own_time_zone(api, member):
+    """23:30 on 10 January in London is already the 11th in Dhaka, the site's zone."""
+    UserProfile.objects.update_or_create(user=member, defaults={"timezone": "Europe/London"})
+    late_call = CommunicationFactory(
+        occurred_at=datetime(2025, 1, 10, 23, 30, tzinfo=UTC), client=ClientFactory()
+    )
+    that_day = {"date_from": "2025-01-10", "date_to": "2025-01-10"}
+    assert ids(api.get("/communications", that_day)) == [late_call.pk]
+    logged = api.post(
+        "/communications",
+        {
+            "client": late_call.client_id,
+            "type": "call",
+            "subject": "Hi",
+            "occurred_at": "2025-01-10T09:00",
+        },
+    )
+    assert logged.status_code == 201, logged.content
+    assert Communication.objects.get(pk=logged.json()["id"]).occurred_at == datetime(
+        2025, 1, 10, 9, 0, tzinfo=UTC
+    )
 
 
 def test_private_notes_stay_private_in_the_api(api, member, manager):

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 
 from forgecrm.clients.models import (
@@ -66,7 +67,11 @@ class ClientForm(forms.ModelForm):
         if self.instance.pk:
             contacts = self.instance.contacts.all()
         self.fields["primary_contact"].queryset = contacts
-        self.fields["owner"].queryset = self.fields["owner"].queryset.filter(is_active=True)
+        # People who left are not offered, but a client they still own keeps them on edit.
+        owners = self.fields["owner"].queryset
+        self.fields["owner"].queryset = owners.filter(
+            Q(is_active=True) | Q(pk=self.instance.owner_id)
+        )
 
     def clean_country(self) -> str:
         country = self.cleaned_data["country"].strip().upper()

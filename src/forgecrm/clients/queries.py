@@ -1,6 +1,7 @@
 """Reads for clients and contacts: lists with filters, and the profile page."""
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -42,7 +43,8 @@ def normalize_search(term: str) -> str:
     to its digits to match stored numbers."""
     term = term.replace("\x00", "").strip().lower()
     if re.fullmatch(r"[+\d][\d\s().-]{5,}", term):
-        return re.sub(r"\D", "", term)
+        # Any script's digits (০১৭১১ typed on a Bengali keyboard) as the stored ASCII ones.
+        return "".join(str(unicodedata.decimal(ch)) for ch in term if ch.isdecimal())
     return term
 
 

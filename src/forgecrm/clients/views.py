@@ -353,7 +353,7 @@ def document_download(request: HttpRequest, pk: int, document_id: int) -> FileRe
 
 
 @login_required
-@permission_required("clients.change_client", raise_exception=True)
+@permission_required("clients.delete_clientdocument", raise_exception=True)
 @require_POST
 def document_delete(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
     document = get_object_or_404(ClientDocument, pk=document_id, client=_alive_client(pk))

@@ -10,6 +10,7 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 from pydantic import Field
 
+from forgecrm.accounts.middleware import use_time_zone_of
 from forgecrm.accounts.tokens import user_for_token
 from forgecrm.core.pagination import IdFirstPaginator, page_rows
 
@@ -51,6 +52,7 @@ class BearerTokenAuth(PermissionMixin, HttpBearer):
         user = self.authorized(user_for_token(token))
         if user is not None:
             request.user = user
+            use_time_zone_of(user)
         return user
 
 
