@@ -603,3 +603,42 @@ def test_a_birthday_also_stored_as_an_important_date_is_greeted_once_with_its_me
     greetings.prepare(today=DEC_20, days=7)
     [greeting] = Greeting.objects.filter(contact=karim)
     assert greeting.occurrence_key.startswith("event:") and greeting.template == template
+
+
+def test_an_approved_birthday_greeting_stays_when_the_birthday_is_stored_later(dhaka):
+    karim = contact_with_address(first_name="Karim", birthday=date(1990, 12, 22))
+    greetings.prepare(today=DEC_20, days=7)
+    greetings.approve(greetings=Greeting.objects.filter(contact=karim), actor=None)
+    ImportantDateFactory(
+        name="Karim's birthday",
+        event_type=EventType.BIRTHDAY,
+        date=date(1990, 12, 22),
+        contact=karim,
+        send_greeting=True,
+    )
+    greetings.prepare(today=date(2026, 12, 21), days=7)
+
+    greetings.send_due(now=at(2026, 12, 22, 3))
+
+    [greeting] = Greeting.objects.filter(contact=karim)
+    assert greeting.occurrence_key.startswith("contact-birthday:")
+    assert greeting.status == GreetingStatus.SENT
+    assert len(emails_to(karim)) == 1
+
+
+def test_greeting_a_birthday_also_stored_through_the_api_names_no_second_greeting(api, dhaka):
+    karim = contact_with_address(first_name="Karim", birthday=date(1990, 12, 22))
+    ImportantDateFactory(
+        name="Karim's birthday",
+        event_type=EventType.BIRTHDAY,
+        date=date(1990, 12, 22),
+        contact=karim,
+        send_greeting=True,
+    )
+    greetings.prepare(today=DEC_20, days=7)
+    response = api.post(
+        "/events/send-greeting", {"occurrence_key": f"contact-birthday:{karim.pk}:2026-12-22"}
+    )
+    assert response.status_code == 422
+    assert Greeting.objects.filter(contact=karim).count() == 1
+    assert not Email.objects.exists()

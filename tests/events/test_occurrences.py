@@ -242,3 +242,33 @@ def test_upcoming_starts_today():
         month = [o.date for o in upcoming(30) if o.source == Source.BIRTHDAY]
     assert week == [date(2026, 11, 25), date(2026, 12, 2)]  # today to 7 days on
     assert month == [date(2026, 11, 25), date(2026, 12, 2), date(2026, 12, 25)]
+
+
+def test_yearly_and_monthly_dates_counted_out_match_their_rules():
+    """event_dates counts yearly and monthly dates out directly; the RFC 5545 rules they
+    export (29 Feb on 28 Feb, a 31st on a month's last day) must give the very same days."""
+    import random
+    from datetime import timedelta
+
+    from forgecrm.events.models import ImportantDate
+    from forgecrm.events.queries import event_dates
+    from forgecrm.events.recurrence import build_rule, dates_between
+
+    rng = random.Random(2026)
+    for _ in range(3000):
+        first = date(1950, 1, 1) + timedelta(days=rng.randrange(365 * 100))
+        event = ImportantDate(
+            date=first, recurrence=rng.choice([Recurrence.YEARLY, Recurrence.MONTHLY])
+        )
+        start = date(1940, 1, 1) + timedelta(days=rng.randrange(365 * 120))
+        end = start + timedelta(days=rng.randrange(800))
+        by_rule = dates_between(build_rule(event.rule_text(), first), start, end)
+        assert event_dates(event, start, end) == by_rule, (first, event.recurrence, start, end)
+
+
+def test_a_range_far_ahead_over_new_year_still_finds_birthdays():
+    """One BETWEEN per birth year since 1900, twice when the range crosses New Year, would
+    exceed SQLite's expression depth for the years around 2150."""
+    born = ContactFactory(first_name="Old", birthday=date(1900, 12, 31))
+    found = occurrences(date(2150, 12, 20), date(2151, 1, 10), types=NOT_HOLIDAYS)
+    assert [(o.contact_id, o.date) for o in found] == [(born.pk, date(2150, 12, 31))]

@@ -239,3 +239,20 @@ def test_an_important_date_of_no_owners_client_reminds_every_manager_on_the_day(
         "Office anniversary today, Tue 10 Mar"
     }
     assert titles(member) == []
+
+
+def test_a_reminder_for_a_client_whose_owner_left_goes_to_the_managers():
+    from tests.events.factories import ImportantDateFactory
+
+    left = UserFactory(is_active=False)
+    manager = UserFactory(role=MANAGER)
+    ImportantDateFactory(
+        name="Renewal talk",
+        date=datetime(2026, 3, 10).date(),
+        recurrence="none",
+        client=ClientFactory(owner=left),
+        notify_days_before=0,
+    )
+    run_at(NOON)
+    assert titles(manager) == ["Renewal talk today, Tue 10 Mar"]
+    assert titles(left) == []

@@ -117,13 +117,6 @@ class Planner:
         wanted = contact_ids | set(self.primary_of.values())
         self.contacts = {c.pk: c for c in reachable_contacts().filter(pk__in=wanted)}
         self._of_active_clients: list[ContactPerson] | None = None
-        # A contact's birthday also stored as an important date that sends a greeting:
-        # that one (its own template or message) is sent, not a second one.
-        self.own_dates = {
-            (event.contact_id, o.date, event.event_type)
-            for o in occasions
-            if (event := self.events.get(o.event_id or 0)) and event.send_greeting
-        }
 
     def _reachable(self, *contact_ids: int | None) -> list[ContactPerson]:
         return [self.contacts[pk] for pk in contact_ids if pk in self.contacts]
@@ -156,10 +149,16 @@ class Planner:
         name = EVENT_TYPE_TEMPLATES.get(EventType(event.event_type), FALLBACK_TEMPLATE)
         return Plan(contacts, template_name=name)
 
-    def _stored_as_an_event(self, occurrence: Occurrence) -> bool:
-        personal = occurrence.source in (Source.BIRTHDAY, Source.CONTACT_ANNIVERSARY)
-        key = (occurrence.contact_id, occurrence.date, occurrence.event_type)
-        return personal and key in self.own_dates
+    def personal_slot(self, occurrence: Occurrence) -> tuple[int, date, str] | None:
+        """(contact, day, birthday or anniversary) when the occasion is one of those of one
+        person: from the contact's record, or stored as an important date of theirs."""
+        if occurrence.source in (Source.BIRTHDAY, Source.CONTACT_ANNIVERSARY):
+            assert occurrence.contact_id is not None
+            return occurrence.contact_id, occurrence.date, occurrence.event_type
+        event = self.events.get(occurrence.event_id or 0)
+        if event is not None and event.contact_id and event.event_type in PERSONAL_TYPES:
+            return event.contact_id, occurrence.date, event.event_type
+        return None
 
     def plan_for(self, occurrence: Occurrence) -> Plan | None:
         """The recipients and message of an occasion; None when it calls for no greeting."""
@@ -167,8 +166,6 @@ class Planner:
         if source == Source.HOLIDAY:
             name = HOLIDAY_TEMPLATES.get(occurrence.source_id)
             return Plan(self._primaries_of_active_clients(), name) if name else None
-        if self._stored_as_an_event(occurrence):
-            return None
         if source == Source.BIRTHDAY:
             return Plan(self._reachable(occurrence.contact_id), defaults.BIRTHDAY)
         if source == Source.CONTACT_ANNIVERSARY:
@@ -187,23 +184,68 @@ def _templates_by_name() -> dict[str, EmailTemplate]:
     }
 
 
+PERSONAL_TYPES = (EventType.BIRTHDAY, EventType.ANNIVERSARY)
+
+
+def _personal_greetings(
+    found: list[Occurrence], planner: Planner
+) -> dict[tuple[int, date, str], str]:
+    """{(contact, day, birthday or anniversary): occasion key} of the greetings already
+    prepared for one person's birthday or anniversary on the days of `found`."""
+    slots = [slot for o in found if (slot := planner.personal_slot(o))]
+    if not slots:
+        return {}
+    prepared = Greeting.objects.filter(
+        contact_id__in={contact for contact, _, _ in slots},
+        occasion_date__in={day for _, day, _ in slots},
+    ).values_list("occurrence_key", "contact_id", "occasion_date")
+    prepared = list(prepared)
+    event_ids = [
+        int(key.split(":")[1]) for key, _, _ in prepared if key.startswith(f"{Source.EVENT}:")
+    ]
+    event_types = dict(
+        ImportantDate.objects.filter(pk__in=event_ids, contact__isnull=False).values_list(
+            "pk", "event_type"
+        )
+    )
+    from_record = {
+        Source.BIRTHDAY: EventType.BIRTHDAY,
+        Source.CONTACT_ANNIVERSARY: EventType.ANNIVERSARY,
+    }
+    greeted = {}
+    for key, contact_id, day in prepared:
+        source, source_id = key.split(":")[:2]
+        kind = from_record.get(source) or event_types.get(
+            int(source_id) if source == Source.EVENT else 0
+        )
+        if kind in PERSONAL_TYPES:
+            greeted[(contact_id, day, kind)] = key
+    return greeted
+
+
 def prepare_occurrences(found: Iterable[Occurrence]) -> int:
     """Store a proposed greeting for each occasion and recipient not prepared yet.
 
     Returns how many were added; running it again adds none.
     """
-    found = list(found)
+    # Stored important dates first: a person's birthday both on their record and stored as
+    # an important date is greeted once, with the stored one's own template or message.
+    found = sorted(found, key=lambda o: o.source != Source.EVENT)
     planner = Planner(found)
     keys = [o.key for o in found]
     done = set(
         Greeting.objects.filter(occurrence_key__in=keys).values_list("occurrence_key", "contact_id")
     )
+    greeted = _personal_greetings(found, planner)
     templates: dict[str, EmailTemplate] | None = None
     rows = []
     for occurrence in found:
         plan = planner.plan_for(occurrence)
         if plan is None:
             continue
+        slot = planner.personal_slot(occurrence)
+        if slot is not None and greeted.setdefault(slot, occurrence.key) != occurrence.key:
+            continue  # greeted through the other one, prepared first
         template = plan.template
         if template is None and plan.template_name:
             templates = templates if templates is not None else _templates_by_name()
@@ -267,7 +309,10 @@ def find_occurrence(key: str) -> Occurrence | None:
         if not 1900 <= first <= last <= 2200:
             return None
         start, end = date(first, 1, 1), date(last, 12, 31)
-    return next((o for o in queries.occurrences(start, end) if o.key == key), None)
+    # A holiday's years are long: only the holidays are read, not every birthday in them.
+    types = [EventType.HOLIDAY] if head.startswith(f"{Source.HOLIDAY.value}:") else None
+    found = queries.occurrences(start, end, types=types)
+    return next((o for o in found if o.key == key), None)
 
 
 def follow_moved_occasion(key: str) -> int:

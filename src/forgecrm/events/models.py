@@ -13,6 +13,8 @@ from forgecrm.core.models import TimeStampedModel
 from forgecrm.events.recurrence import monthly_rule, normalize_rule, yearly_rule
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
     from forgecrm.clients.models import Client
 
 MAX_NOTIFY_DAYS_BEFORE = 90
@@ -90,6 +92,14 @@ class ImportantDate(TimeStampedModel):
     def about_client(self) -> "Client | None":
         """The client it is about: its own, or its contact's."""
         return self.client or (self.contact.client if self.contact else None)
+
+    @property
+    def reminded_owner(self) -> "User | None":
+        """Who its reminder goes to: its client's owner, while still with us (else the
+        managers are)."""
+        client = self.about_client
+        owner = client.owner if client is not None and client.owner_id else None
+        return owner if owner is not None and owner.is_active else None
 
     @property
     def greeting_days_ahead(self) -> int:

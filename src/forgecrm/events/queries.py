@@ -59,11 +59,32 @@ def _rule(event: ImportantDate) -> rrule | None:
 
 
 def event_dates(event: ImportantDate, start: date, end: date) -> list[date]:
-    """The event's dates from `start` to `end`, both included."""
+    """The event's dates from `start` to `end`, both included.
+
+    Yearly and monthly dates are counted out directly (with the rules' own fallback to a
+    month's last day): a rule steps from the event's first date, decades of steps for an
+    old founding day, and the reminders ask about every event every minute.
+    """
     if event.recurrence == Recurrence.NONE:
         return [event.date] if start <= event.date <= end else []
+    if event.recurrence in (Recurrence.YEARLY, Recurrence.MONTHLY):
+        return _counted_out(event, max(start, event.date), end)
     rule = _rule(event)
     return dates_between(rule, start, end) if rule else []
+
+
+def _counted_out(event: ImportantDate, start: date, end: date) -> list[date]:
+    first = event.date
+    if event.recurrence == Recurrence.YEARLY:
+        months = [(year, first.month) for year in range(start.year, end.year + 1)]
+    else:
+        span = (end.year - start.year) * 12 + end.month - start.month
+        months = [
+            (start.year + (start.month - 1 + n) // 12, (start.month - 1 + n) % 12 + 1)
+            for n in range(span + 1)
+        ]
+    days = (on_or_last_day(year, month, first.day) for year, month in months)
+    return [day for day in days if start <= day <= end]
 
 
 def coming_within_notice(today: date) -> list[tuple[ImportantDate, Occurrence]]:
@@ -76,7 +97,7 @@ def coming_within_notice(today: date) -> list[tuple[ImportantDate, Occurrence]]:
         visible_events()
         .filter(date__lte=today + timedelta(days=furthest))
         .filter(~Q(recurrence=Recurrence.NONE) | Q(date__gte=today))
-        .select_related("contact__client")
+        .select_related("client__owner", "contact__client__owner")
     )
     return [
         (event, _event_occurrence(event, day))
@@ -162,6 +183,11 @@ def _in_year(year: int, month_day: MonthDay, *, ending: bool) -> date:
     return date(year, month, day)
 
 
+# More BETWEENs than this in one query exceed SQLite's limit on an expression's depth
+# (1,000); 300 covers every birth year since 1900 for ranges up to the year 2050.
+MAX_RANGES = 300
+
+
 def _recurring_in(
     queryset: QuerySet, field: str, start: date, end: date, *, one_client: bool
 ) -> QuerySet | None:
@@ -179,12 +205,14 @@ def _recurring_in(
     if first is None or first.year >= end.year:
         return None
     spans = _month_day_spans(start, end)
-    if spans is None:
+    since = max(first.year, EARLIEST_DATE.year)
+    if spans is None or (end.year - since) * len(spans) > MAX_RANGES:
+        # Every row stored before the range (far-future ranges: a rare, bounded read).
         return queryset.filter(**{f"{field}__lt": date(end.year, 1, 1)})
     # Rows before EARLIEST_DATE (stored before it was checked) are all read: one range per
     # year since then would exceed SQLite's limit on an expression's depth.
     years = Q(**{f"{field}__lt": EARLIEST_DATE}) if first < EARLIEST_DATE else Q()
-    for year in range(max(first.year, EARLIEST_DATE.year), end.year):
+    for year in range(since, end.year):
         for since, until in spans:
             span = (_in_year(year, since, ending=False), _in_year(year, until, ending=True))
             years |= Q(**{f"{field}__range": span})

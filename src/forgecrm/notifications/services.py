@@ -201,14 +201,14 @@ def _in_days(days: int) -> str:
 def notify_important_dates(*, now: datetime) -> int:
     """Stored important dates whose "notify days before" has come (in the site's days):
     once per occurrence, to the owner of the client it is about, or every manager when it
-    has none (or is about no client)."""
+    has none, is about no client, or its owner has left."""
     today = timezone.localdate(now)
     managers: list[int] | None = None
     drafts = []
     for event, occurrence in events_queries.coming_within_notice(today):
-        client = event.about_client
-        if client is not None and client.owner_id:
-            users = [client.owner_id]
+        client, owner = event.about_client, event.reminded_owner
+        if owner is not None:
+            users = [owner.pk]
         else:
             managers = _manager_ids() if managers is None else managers
             users = managers
