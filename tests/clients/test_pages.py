@@ -362,7 +362,7 @@ def test_delete_contact(manager_client):
 
     assert response.status_code == 302
     html = body(manager_client.get(response["Location"]))
-    assert "Gone Person was removed" in html
+    assert "Gone Person was moved to the trash" in html
     assert f'id="contact-{contact.pk}"' not in html
     assert not ContactPerson.objects.filter(pk=contact.pk).exists()
 
@@ -395,6 +395,41 @@ def test_delete_moves_to_trash_and_restore_brings_back(manager_client, settings)
     assert "Trashable Ltd" not in body(manager_client.get(reverse("clients:trash")))
 
 
+def test_a_deleted_contact_is_in_the_trash_and_comes_back_as_primary(manager_client):
+    client = ClientFactory(name="Padma Ltd")
+    farhana = ContactFactory(client=client, first_name="Farhana", last_name="Akter")
+    client.primary_contact = farhana
+    client.save()
+
+    deleted = manager_client.post(reverse("clients:contact-delete", args=[farhana.pk]), follow=True)
+    undo = f"{reverse('clients:trash')}?show=contacts#contact-{farhana.pk}"
+    assert f'href="{undo}"' in body(deleted)
+    client.refresh_from_db()
+    assert client.primary_contact is None
+    assert "Farhana" not in body(manager_client.get(reverse("clients:trash")))
+    trash = body(manager_client.get(reverse("clients:trash"), {"show": "contacts"}))
+    assert "Farhana Akter" in trash and "Padma Ltd" in trash and "30 days" in trash
+
+    restored = manager_client.post(
+        reverse("clients:contact-restore", args=[farhana.pk]), follow=True
+    )
+
+    assert "Farhana Akter is back with Padma Ltd." in body(restored)
+    client.refresh_from_db()
+    assert client.primary_contact == farhana
+    empty = body(manager_client.get(reverse("clients:trash"), {"show": "contacts"}))
+    assert "No contact persons in the trash." in empty
+
+
+def test_a_contact_of_a_deleted_client_comes_back_with_the_client_not_alone(manager_client):
+    client = ClientFactory()
+    contact = ContactFactory(client=client)
+    services.contact_delete(contact=contact, actor=None)
+    services.client_delete(client=client, actor=None)
+    response = manager_client.post(reverse("clients:contact-restore", args=[contact.pk]))
+    assert response.status_code == 404
+
+
 def test_trash_shows_who_deleted(manager_client, manager):
     client = ClientFactory(name="Gone Ltd")
     services.client_delete(client=client, actor=manager)
@@ -409,6 +444,9 @@ def test_members_cannot_delete_or_open_the_trash(member_client):
         member_client.post(reverse("clients:contact-delete", args=[contact.pk])).status_code == 403
     )
     assert member_client.get(reverse("clients:trash")).status_code == 403
+    services.contact_delete(contact=contact, actor=None)
+    restore = member_client.post(reverse("clients:contact-restore", args=[contact.pk]))
+    assert restore.status_code == 403
     assert member_client.post(reverse("clients:delete", args=[client.pk])).status_code == 403
     assert Client.objects.filter(pk=client.pk).exists()
 

@@ -181,3 +181,13 @@ def client_documents(client: Client) -> dict[str, list]:
             .order_by("-email__created_at", "-id")[:50]
         ),
     }
+
+
+def trashed_contacts() -> QuerySet[ContactPerson]:
+    """Contact persons in the trash whose client is not (a deleted client's come back with
+    it), latest deleted first."""
+    return (
+        ContactPerson.all_objects.filter(deleted_at__isnull=False, client__deleted_at__isnull=True)
+        .select_related("client", "deleted_by")
+        .order_by("-deleted_at", "-id")
+    )

@@ -230,11 +230,16 @@ def contact_delete(*, contact: ContactPerson, actor: Actor) -> None:
 
 @transaction.atomic
 def contact_restore(*, contact: ContactPerson, actor: Actor) -> ContactPerson:
+    """Bring a contact back; a client left without a primary contact gets this one."""
     with acting_as(actor):
         contact.deleted_at = None
         contact.deleted_by = None
         contact.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
-        refresh_search_text(contact.client)
+        client = contact.client
+        if client.primary_contact_id is None:
+            client.primary_contact = contact
+            client.save(update_fields=["primary_contact", "updated_at"])
+        refresh_search_text(client)
     return contact
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.client_create, name="create"),
     path("trash/", views.client_trash, name="trash"),
     path("trash/<int:pk>/restore/", views.client_restore, name="restore"),
+    path("trash/contacts/<int:pk>/restore/", views.contact_restore, name="contact-restore"),
     path("<int:pk>/", views.client_detail, name="detail"),
     path("<int:pk>/edit/", views.client_edit, name="edit"),
     path("<int:pk>/delete/", views.client_delete, name="delete"),

@@ -280,7 +280,9 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _alive_contact(pk)
     if request.method == "POST":
         services.contact_delete(contact=contact, actor=request.user)
-        messages.success(request, f"{contact.full_name} was removed from {contact.client.name}.")
+        trash = reverse("clients:trash") + f"?show=contacts#contact-{contact.pk}"
+        text = '{} was moved to the trash from {}. <a href="{}">Undo</a>'
+        messages.success(request, format_html(text, contact.full_name, contact.client.name, trash))
         return redirect(contact.client)
     return render(
         request,
@@ -293,26 +295,37 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _with_days_left(page: Any) -> None:
+    """Give each trashed row of `page` the day it goes for good and the days until then."""
+    retention = timedelta(days=settings.SOFT_DELETE_RETENTION_DAYS)
+    now = timezone.now()
+    for row in page:
+        row.purge_at = row.deleted_at + retention
+        row.days_left = max(math.ceil((row.purge_at - now) / timedelta(days=1)), 0)
+
+
 @require_safe
 @login_required
 @permission_required("clients.delete_client", raise_exception=True)
 def client_trash(request: HttpRequest) -> HttpResponse:
-    deleted = (
-        queries.client_list(ClientFilters(), deleted=True)
-        .select_related("deleted_by")
-        .order_by("-deleted_at", "-id")
-    )
+    """Deleted clients, or (`?show=contacts`) deleted contact persons of live clients."""
+    showing_contacts = request.GET.get("show") == "contacts"
+    if showing_contacts:
+        deleted = queries.trashed_contacts()
+    else:
+        deleted = (
+            queries.client_list(ClientFilters(), deleted=True)
+            .select_related("deleted_by")
+            .order_by("-deleted_at", "-id")
+        )
     page = page_of(request, deleted, per_page=PAGE_SIZE)
-    retention = timedelta(days=settings.SOFT_DELETE_RETENTION_DAYS)
-    now = timezone.now()
-    for client in page:
-        client.purge_at = client.deleted_at + retention
-        client.days_left = max(math.ceil((client.purge_at - now) / timedelta(days=1)), 0)
-    return render(
-        request,
-        "clients/trash.html",
-        {"page": page, "retention_days": settings.SOFT_DELETE_RETENTION_DAYS},
-    )
+    _with_days_left(page)
+    context = {
+        "page": page,
+        "showing_contacts": showing_contacts,
+        "retention_days": settings.SOFT_DELETE_RETENTION_DAYS,
+    }
+    return render(request, "clients/trash.html", context)
 
 
 @login_required
@@ -323,6 +336,16 @@ def client_restore(request: HttpRequest, pk: int) -> HttpResponse:
     services.client_restore(client=client, actor=request.user)
     messages.success(request, f"“{client.name}” is back from the trash.")
     return redirect(client)
+
+
+@login_required
+@permission_required("clients.delete_contactperson", raise_exception=True)
+@require_POST
+def contact_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(queries.trashed_contacts(), pk=pk)
+    services.contact_restore(contact=contact, actor=request.user)
+    messages.success(request, f"{contact.full_name} is back with {contact.client.name}.")
+    return redirect(contact.get_absolute_url())
 
 
 # --- Documents ----------------------------------------------------------------------------
