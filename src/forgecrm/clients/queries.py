@@ -38,10 +38,17 @@ CONTACT_ORDERINGS = {
 }
 
 
+def folded(text: str) -> str:
+    """Text as searched and as stored for searching: lower-case, in Unicode's normal form
+    NFC, because different keyboards type the same Bengali letter two ways (য় as one code
+    point, or as য and a nukta)."""
+    return unicodedata.normalize("NFC", text.lower())
+
+
 def normalize_search(term: str) -> str:
-    """Lower-case, without NUL (PostgreSQL refuses it in text); a phone-like term is reduced
-    to its digits to match stored numbers."""
-    term = term.replace("\x00", "").strip().lower()
+    """The search box, folded and without NUL (PostgreSQL refuses it in text); a phone-like
+    term is reduced to its digits to match stored numbers."""
+    term = folded(term.replace("\x00", "").strip())
     if re.fullmatch(r"[+\d][\d\s().-]{5,}", term):
         # Any script's digits (০১৭১১ typed on a Bengali keyboard) as the stored ASCII ones.
         return "".join(str(unicodedata.decimal(ch)) for ch in term if ch.isdecimal())
@@ -57,7 +64,10 @@ def search_text_matching(queryset: QuerySet, text: str) -> QuerySet:
     """
     term = normalize_search(text)
     if connections[queryset.db].vendor == "postgresql":
-        return queryset.filter(search_text__contains=term)
+        # Every word, in any order ("uddin rahim" finds Rahim Uddin), as SQLite's does.
+        for word in term.split():
+            queryset = queryset.filter(search_text__contains=word)
+        return queryset
     return fulltext.matching(queryset, term)
 
 

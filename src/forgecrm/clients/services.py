@@ -13,6 +13,7 @@ from django.utils import timezone
 from phonenumber_field.phonenumber import to_python
 
 from forgecrm.clients.models import Client, ClientDocument, ContactPerson
+from forgecrm.clients.queries import folded
 from forgecrm.core.audit import acting_as
 from forgecrm.core.files import store_upload
 
@@ -30,7 +31,7 @@ def phone_search_forms(number: Any) -> list[str]:
 
 
 def _search_text(*parts: Any) -> str:
-    return " ".join(str(part) for part in parts if part).lower()
+    return folded(" ".join(str(part) for part in parts if part))
 
 
 def _contact_search_text(contact: ContactPerson) -> str:
