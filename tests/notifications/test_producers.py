@@ -256,3 +256,14 @@ def test_a_reminder_for_a_client_whose_owner_left_goes_to_the_managers():
     run_at(NOON)
     assert titles(manager) == ["Renewal talk today, Tue 10 Mar"]
     assert titles(left) == []
+
+
+def test_a_producer_that_fails_does_not_stop_the_others(member, monkeypatch):
+    def broken(*, now):
+        raise RuntimeError("a row it cannot handle")
+
+    monkeypatch.setitem(services.PRODUCERS, "reminders", broken)
+    FollowUpFactory(assignee=member, due_at=NOON)
+    made = run_at(NOON + timedelta(minutes=1))
+    assert made["reminders"] == 0 and made["overdue"] == 1
+    assert titles(member) != []

@@ -1,6 +1,6 @@
 """Validation of follow-ups, sequences and rules, shared by the pages and the JSON API."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -22,6 +22,7 @@ from forgecrm.followups.models import (
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 # Far-off years overflow when converted between time zones (year 0 or 10000).
 YEARS = (1900, 9000)
+MAX_REMIND_BEFORE = timedelta(days=365)
 
 
 def sane_due_at(value: datetime | None) -> datetime | None:
@@ -65,6 +66,10 @@ class FollowUpForm(forms.ModelForm):
             "status",
         ]
         labels = {"due_at": "Due", "task_type": "Type"}
+        help_texts = {
+            "remind_before": "How long before the due time to remind you: hours:minutes:"
+            "seconds, with days first if any (0:30:00 is half an hour, 1 0:00:00 a day)."
+        }
         field_classes = {"due_at": DueAtField}
         widgets = {"due_at": DATETIME, "notes": forms.Textarea(attrs={"rows": 3})}
 
@@ -83,6 +88,15 @@ class FollowUpForm(forms.ModelForm):
 
     def clean_status(self) -> str:
         return self.cleaned_data.get("status") or self.instance.status or FollowUpStatus.PENDING
+
+    def clean_remind_before(self) -> timedelta | None:
+        value = self.cleaned_data.get("remind_before")
+        if value is not None and not timedelta(minutes=1) <= value <= MAX_REMIND_BEFORE:
+            raise forms.ValidationError(
+                "Remind from 1 minute to 365 days before, e.g. 0:30:00 for half an hour "
+                "or 2 0:00:00 for two days."
+            )
+        return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

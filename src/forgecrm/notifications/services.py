@@ -8,7 +8,7 @@ and rows are inserted with ignore_conflicts, a silent stretch is claimed once pe
 
 import logging
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -229,15 +229,27 @@ def notify_important_dates(*, now: datetime) -> int:
     return _insert(drafts, now=now)
 
 
+PRODUCERS: dict[str, Callable[..., int]] = {
+    "reminders": notify_reminders,
+    "overdue": notify_overdue,
+    "not_contacted": notify_not_contacted,
+    "important_dates": notify_important_dates,
+}
+
+
 def notify_all(*, now: datetime | None = None) -> dict[str, int]:
-    """Every producer once; how many notifications each made."""
+    """Every producer once; how many notifications each made. One that fails (a row it
+    cannot handle) is logged and the others still run."""
     now = now or timezone.now()
-    return {
-        "reminders": notify_reminders(now=now),
-        "overdue": notify_overdue(now=now),
-        "not_contacted": notify_not_contacted(now=now),
-        "important_dates": notify_important_dates(now=now),
-    }
+    made = {}
+    for name, producer in PRODUCERS.items():
+        try:
+            with transaction.atomic():
+                made[name] = producer(now=now)
+        except Exception:
+            logger.exception("The %s notifications could not be made", name)
+            made[name] = 0
+    return made
 
 
 # ---- Reading them ------------------------------------------------------------------------

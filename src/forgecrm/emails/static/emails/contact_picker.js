@@ -9,10 +9,14 @@
   var EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
   var NAMED_EMAIL = /<[^<>@\s]+@[^<>\s]+>$/;
 
+  var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+  /* Text made safe both between tags and inside a quoted attribute: a contact's name or a
+     quoted e-mail address ("x"@example.com) may hold any of these characters. */
   function escapeHtml(text) {
-    var div = document.createElement("div");
-    div.textContent = text == null ? "" : String(text);
-    return div.innerHTML;
+    return (text == null ? "" : String(text)).replace(/[&<>"']/g, function (ch) {
+      return ENTITIES[ch];
+    });
   }
 
   function withClient(item) {
