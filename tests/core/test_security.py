@@ -57,3 +57,13 @@ def test_a_recipient_id_too_big_for_the_database_is_a_422(admin_client_):
         "/api/admin/crm/emails/send", body, content_type="application/json"
     )
     assert response.status_code == 422, response.content
+
+
+@pytest.mark.django_db
+def test_pages_allow_scripts_from_this_site_only(admin_client_):
+    policy = admin_client_.get("/admin/crm/clients/")["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["object-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
+    page = admin_client_.get("/admin/crm/clients/").content.decode()
+    assert "<script>" not in page and "onsubmit=" not in page

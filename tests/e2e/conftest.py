@@ -62,8 +62,15 @@ def page(browser, live_server) -> Iterator:
     )
     page.on("pageerror", lambda error: problems.append(f"JS error: {error}"))
     page.problems = problems
+    # Anything the Content-Security-Policy blocked is a page that no longer works fully.
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     yield page
     context.close()
+    assert blocked == [], blocked
 
 
 @pytest.fixture

@@ -86,7 +86,7 @@ def test_a_desktop_alert_for_a_new_overdue_follow_up(page, live_server, member):
 
     fresh = NotificationFactory(user=member, kind="overdue", title="Overdue: Call Rahim")
     page.clock.run_for(61_000)  # the next poll
-    page.wait_for_function("window.__alerts.length > 0")
+    page.wait_for_function("() => window.__alerts.length > 0")
     page.clock.run_for(61_000)  # and another: nothing twice
     page.wait_for_timeout(300)
     alerts = page.evaluate("window.__alerts")
@@ -117,7 +117,7 @@ def test_a_burst_of_desktop_alerts_is_shown_whole(page, live_server, member):
 
     burst = NotificationFactory.create_batch(25, user=member, kind="reminder")
     page.clock.run_for(61_000)
-    page.wait_for_function("window.__alerts.length >= 25")
+    page.wait_for_function("() => window.__alerts.length >= 25")
     page.wait_for_timeout(300)
     tags = [alert["tag"] for alert in page.evaluate("window.__alerts")]
     assert tags == [f"forgecrm-{n.pk}" for n in burst]

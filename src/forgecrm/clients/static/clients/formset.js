@@ -1,4 +1,5 @@
-<script>
+/* Forge CRM: the client and contact forms' "Add another" rows; focus on the error summary.
+   Plain JS, no build step. */
 (function () {
   // "Add another": copy the formset's empty row, numbering it with TOTAL_FORMS.
   document.addEventListener("click", function (event) {
@@ -20,4 +21,3 @@
   var summary = document.getElementById("form-errors");
   if (summary) summary.focus();
 })();
-</script>
