@@ -58,6 +58,47 @@ def test_filters(member_client):
     assert "Client: Acme" in html
 
 
+def test_a_filter_that_no_longer_fits_drops_only_itself(member_client):
+    """A notification's link to a client since deleted still filters by the type chosen."""
+    FollowUpFactory(title="Call Rahim", task_type="call")
+    FollowUpFactory(title="Meet Karim", task_type="meeting")
+    html = member_client.get(URL, {"client": 987654, "type": "call"}).content.decode()
+    assert "Call Rahim" in html and "Meet Karim" not in html
+
+
+def test_remind_before_is_refused_outside_a_minute_to_a_year(member_client, api):
+    task = FollowUpFactory()
+    for value in ("999999 00:00:00", "-1 00:00:00", "00:00:10"):
+        response = api.put(f"/followups/{task.pk}", {"remind_before": value})
+        assert response.status_code == 422, value
+        assert (
+            "Remind from 1 minute to 365 days before"
+            in response.json()["errors"]["remind_before"][0]
+        )
+    assert api.put(f"/followups/{task.pk}", {"remind_before": "2 00:00:00"}).status_code == 200
+
+
+def test_the_api_edits_a_task_of_someone_who_left_keeping_them(api):
+    from tests.factories import ContactFactory, UserFactory
+
+    left = UserFactory(is_active=False)
+    task = FollowUpFactory(assignee=left)
+    contact = ContactFactory(client=task.client)
+    task.contact = contact
+    task.save()
+    contact.deleted_at = datetime(2026, 3, 1, tzinfo=UTC)
+    contact.save()
+
+    response = api.put(f"/followups/{task.pk}", {"title": "Call again"})
+
+    assert response.status_code == 200, response.content
+    task.refresh_from_db()
+    assert (task.title, task.assignee, task.contact_id) == ("Call again", left, contact.pk)
+    other = FollowUpFactory()
+    refused = api.put(f"/followups/{other.pk}", {"assignee": left.pk})
+    assert refused.status_code == 422  # not offered for other tasks
+
+
 def test_complete_in_place_with_htmx(member_client):
     task = FollowUpFactory(title="Ring Rahim")
     response = member_client.post(reverse("followups:complete", args=[task.pk]), **HTMX)

@@ -70,6 +70,19 @@ def test_an_open_follow_up_for_the_email_is_not_doubled(committed, rahim, member
     assert FollowUpTask.objects.filter(email=email).count() == 1
 
 
+def test_a_reply_completes_the_reminder_asked_for_in_the_composer(committed, rahim, member):
+    email = send(committed, rahim, member, email_type="proposal", follow_up_days=3)
+    [reminder] = FollowUpTask.objects.filter(email=email)
+    assert reminder.source == FollowUpSource.MANUAL  # the composer's, instead of the rule's
+    email.replied_at = timezone.now()
+    email.save(update_fields=["replied_at"])
+
+    assert services.on_reply(email=email) == 1
+
+    reminder.refresh_from_db()
+    assert reminder.status == FollowUpStatus.COMPLETED
+
+
 def test_a_reply_completes_the_rule_follow_ups_only(committed, rahim, member):
     email = send(committed, rahim, member, email_type="proposal")
     manual = FollowUpTask.objects.create(

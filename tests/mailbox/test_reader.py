@@ -108,7 +108,9 @@ def test_without_imap_url_nothing_is_read_and_the_run_says_why(settings):
 
 
 def test_a_reply_lands_on_the_thread_and_marks_the_original_replied(imap, proposal, rahim):
-    rule_followup = FollowUpFactory(client=rahim.client, email=proposal, source=FollowUpSource.RULE)
+    rule_followup = FollowUpFactory(
+        client=rahim.client, email=proposal, source=FollowUpSource.RULE, task_type="email"
+    )
     imap.append("reply_gmail.eml")
 
     run = read_mailbox(trigger="manual")

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from forgecrm.clients.models import Client, ContactPerson
 from forgecrm.emails.models import EmailTemplate
@@ -76,8 +77,13 @@ class FollowUpForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = Client.objects.all()
-        self.fields["contact"].queryset = ContactPerson.objects.all()
-        self.fields["assignee"].queryset = get_user_model().objects.filter(is_active=True)
+        self.fields["contact"].queryset = ContactPerson.all_objects.filter(
+            Q(deleted_at__isnull=True) | Q(pk=self.instance.contact_id)
+        )
+        # People who left are not offered, but a task of theirs keeps them on edit.
+        self.fields["assignee"].queryset = get_user_model().objects.filter(
+            Q(is_active=True) | Q(pk=self.instance.assignee_id)
+        )
 
     def for_client(self, client: Client) -> None:
         """On a client's page: the client is fixed, the people offered are its own."""
@@ -148,6 +154,12 @@ class FilterForm(forms.Form):
         required=False, choices=[("", "All priorities"), *Priority.choices]
     )
     mine = forms.BooleanField(required=False, label="Only mine")
+
+    def valid_values(self) -> dict[str, Any]:
+        """The filters that are valid: one bad value (a client since deleted) drops only
+        itself, not every other filter the page still shows as chosen."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
 
 
 # ---- Sequences and rules ---------------------------------------------------------------------

@@ -218,7 +218,9 @@ def on_emails_sent(*, emails: list[Email], at: datetime | None = None) -> None:
 
 @transaction.atomic
 def on_reply(*, email: Email, at: datetime | None = None) -> int:
-    """The thread of `email` got a reply: complete its open rule follow-ups; returns how many.
+    """The thread of `email` got a reply: complete its open follow-ups to write again (those
+    a rule or the composer's "remind me in N days" made when it was sent); returns how
+    many. A call or meeting linked to it stays open: the reply does not do it.
 
     The contact's sequences stop too (a person takes over from here), as do those that sent
     `email`. Called by inbound mail handling once it sets `email.replied_at`.
@@ -238,7 +240,7 @@ def on_reply(*, email: Email, at: datetime | None = None) -> int:
         updated_at=timezone.now(),
     )
     return FollowUpTask.objects.filter(
-        email=email, source=FollowUpSource.RULE, status__in=OPEN
+        email=email, task_type=FollowUpType.EMAIL, status__in=OPEN
     ).update(status=FollowUpStatus.COMPLETED, completed_at=at, updated_at=timezone.now())
 
 

@@ -54,7 +54,7 @@ VIEW, CHANGE = "followups.view_followuptask", "followups.change_followuptask"
 
 def _filters(request: HttpRequest) -> tuple[FilterForm, FollowUpFilters]:
     form = FilterForm(request.GET)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = form.valid_values()
     client = data.get("client")
     return form, FollowUpFilters(
         client=client.pk if client else None,
