@@ -1,5 +1,6 @@
 """The JSON API: /api/admin/crm/..., documented at /api/docs."""
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
@@ -21,6 +22,7 @@ api = NinjaAPI(
     auth=[ActiveSessionAuth(), BearerTokenAuth()],
     urls_namespace="api",
     docs_url="/docs",
+    docs_decorator=login_required,  # the map of every endpoint, for people signed in
 )
 api.add_router("/admin/crm/clients", clients_router)
 api.add_router("/admin/crm/contacts", contacts_router)

@@ -41,6 +41,35 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(client, 
 
 
 @pytest.mark.django_db
+def test_behind_a_proxy_someone_elses_failures_do_not_lock_you_out(client, member, settings):
+    """Every request comes from the proxy's address; the proxy appends the client's."""
+    settings.TRUSTED_PROXIES = 1
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    attacker = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(LOGIN, {"username": member.username, "password": "guess"}, **attacker)
+    blocked = client.post(
+        LOGIN, {"username": member.username, "password": TEST_PASSWORD}, **attacker
+    )
+    assert blocked.status_code == 429
+
+    you = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.9, 198.51.100.7"}  # a forged first hop
+    response = client.post(LOGIN, {"username": member.username, "password": TEST_PASSWORD}, **you)
+    assert response.status_code == 302
+
+
+def test_without_a_trusted_proxy_a_forwarded_address_is_not_believed(rf, settings):
+    from forgecrm.core.addresses import client_ip
+
+    settings.TRUSTED_PROXIES = 0
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.9", REMOTE_ADDR="198.51.100.7")
+    assert client_ip(request) == "198.51.100.7"
+    settings.TRUSTED_PROXIES = 1
+    assert client_ip(request) == "203.0.113.9"
+    assert client_ip(rf.get("/", REMOTE_ADDR="127.0.0.1")) == "127.0.0.1"  # a local check
+
+
+@pytest.mark.django_db
 def test_signing_out_ends_the_session(client, member):
     client.force_login(member)
     client.post(reverse("accounts:logout"))

@@ -67,3 +67,17 @@ def test_pages_allow_scripts_from_this_site_only(admin_client_):
     assert directives["object-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
     page = admin_client_.get("/admin/crm/clients/").content.decode()
     assert "<script>" not in page and "onsubmit=" not in page
+
+
+@pytest.mark.django_db
+def test_the_api_documentation_is_for_people_signed_in(client, admin_client_):
+    for url in ("/api/docs", "/api/openapi.json"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+        assert admin_client_.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_pages_that_show_a_secret_once_are_never_cached(admin_client_):
+    for url in ("/accounts/settings/", "/calendar/feed/"):
+        assert "no-store" in admin_client_.get(url)["Cache-Control"]

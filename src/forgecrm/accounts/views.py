@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from forgecrm.accounts.forms import ProfileForm, TokenForm
@@ -12,6 +13,7 @@ from forgecrm.accounts.tokens import api_token_create, api_token_revoke
 from forgecrm.notifications.services import set_morning_digest, wants_morning_digest
 
 
+@never_cache  # it shows a new token once: never from a cache (Back, a shared proxy)
 @login_required
 def settings_page(request: HttpRequest) -> HttpResponse:
     profile, _ = UserProfile.objects.get_or_create(user=request.user)

@@ -45,6 +45,7 @@ from django.views.decorators.http import (
 from forgecrm.clients import queries as clients_queries
 from forgecrm.clients.models import Client, ContactPerson
 from forgecrm.clients.queries import ClientFilters, ContactFilters
+from forgecrm.core.addresses import client_ip
 from forgecrm.core.api import object_id
 from forgecrm.core.files import inert_download
 from forgecrm.core.pagination import page_of
@@ -72,9 +73,7 @@ from forgecrm.emails.models import (
 
 
 def visit_of(request: HttpRequest) -> services.Visit:
-    return services.Visit(
-        user_agent=request.headers.get("User-Agent", ""), ip=request.META.get("REMOTE_ADDR")
-    )
+    return services.Visit(user_agent=request.headers.get("User-Agent", ""), ip=client_ip(request))
 
 
 def pixel_response(request: HttpRequest, token: str) -> HttpResponse:

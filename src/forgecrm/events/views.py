@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from forgecrm.clients.models import Client, ContactPerson
@@ -302,6 +303,7 @@ def greetings_prepare(request: HttpRequest) -> HttpResponse:
 # ---- The private calendar feed ----
 
 
+@never_cache  # it shows a new private URL once
 @login_required
 @permission_required("events.view_importantdate", raise_exception=True)
 @require_http_methods(["GET", "POST"])
