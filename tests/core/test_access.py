@@ -85,6 +85,58 @@ def test_a_signed_in_user_without_a_role_sees_no_crm_data(outsider, client, cont
         assert response.status_code in (403, 405), (route, response.status_code)
 
 
+# Everything else the site serves: each must be named here, as needing a signed-in user
+# (any role: personal settings) or as public on purpose, so a new URL is never unchecked.
+SIGNED_IN_ONLY = {
+    "accounts/settings/",
+    "accounts/settings/tokens/<int:pk>/revoke/",
+    "calendar/feed/",
+    "api/docs",
+    "api/openapi.json",
+    "accounts/logout/",
+}
+PUBLIC_ON_PURPOSE = {
+    "",  # redirects to the dashboard, which needs signing in
+    "accounts/login/",
+    "api/",  # the API's root: nothing but 404
+    "calendar/<str:token>.ics",  # the private feed: its token is the key (tests/events)
+    "t/^(?P<token>[A-Za-z0-9_-]{16,64})\\.gif$",  # the open pixel
+    "t/^(?P<token>[A-Za-z0-9_-]{16,64})/c/(?P<link_token>[A-Za-z0-9_-]{16,64})$",  # a click
+    "u/^(?P<token>[A-Za-z0-9_-]{16,64})/$",  # unsubscribe
+}
+
+
+def other_routes() -> set[str]:
+    routes = set(_walk(get_resolver().url_patterns))
+    return {
+        r for r in routes if not r.startswith((*PROTECTED_PREFIXES, "django-admin/", "static/"))
+    }
+
+
+def test_every_other_url_is_named_as_signed_in_only_or_public_on_purpose():
+    assert other_routes() == SIGNED_IN_ONLY | PUBLIC_ON_PURPOSE
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_anonymous_is_sent_to_sign_in_from_the_personal_pages(client, method):
+    for route in SIGNED_IN_ONLY:
+        url = concrete_url(route, 1)
+        response = getattr(client, method)(url)
+        if response.status_code == 302:
+            assert response["Location"].startswith("/accounts/login/"), url
+        else:
+            assert response.status_code in (401, 403, 405), (method, url, response.status_code)
+
+
+def test_uploaded_files_are_never_served_as_they_are():
+    """Attachments and documents go out only through views that check permissions and
+    force a download; there is no URL under MEDIA_URL."""
+    assert not any(
+        r.startswith(("media/", "^media/")) for r in set(_walk(get_resolver().url_patterns))
+    )
+
+
 @pytest.mark.django_db
 def test_a_viewer_can_read_but_cannot_write(viewer, client, contact):
     client.force_login(viewer)
