@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "phonenumber_field",
     "huey.contrib.djhuey",
+    "ninja",  # the API docs from its own static files, not a CDN (offline, and the CSP)
     "forgecrm.core",
     "forgecrm.accounts",
     "forgecrm.clients",

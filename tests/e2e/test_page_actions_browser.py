@@ -47,3 +47,12 @@ def test_the_calendar_url_is_copied_with_its_button(page, live_server):
 
     expect(page.get_by_role("button", name="Copied")).to_be_visible()
     assert page.evaluate("() => navigator.clipboard.readText()") == url
+
+
+def test_the_api_documentation_renders_from_this_site(page, live_server):
+    from playwright.sync_api import expect
+
+    sign_in_with_session(page, live_server, UserFactory(username="nusrat", role=MEMBER))
+    page.goto("/api/docs")
+    expect(page.get_by_role("heading", name="Forge CRM API")).to_be_visible()
+    expect(page.get_by_text("/api/admin/crm/clients", exact=True).first).to_be_visible()
