@@ -99,6 +99,18 @@ def test_the_api_edits_a_task_of_someone_who_left_keeping_them(api):
     assert refused.status_code == 422  # not offered for other tasks
 
 
+def test_only_mine_is_what_i_am_reminded_of(member_client, member):
+    """Assigned to me, or to nobody on a client I own: what notifications and the morning
+    digest (whose link is "Only mine") count as mine."""
+    mine = ClientFactory(owner=member)
+    FollowUpFactory(title="Assigned to me", assignee=member)
+    FollowUpFactory(title="Nobody's, my client", client=mine, assignee=None)
+    FollowUpFactory(title="Nobody's, another client", assignee=None)
+    html = member_client.get(URL, {"mine": "on"}).content.decode()
+    assert "Assigned to me" in html and "Nobody&#x27;s, my client" in html
+    assert "another client" not in html
+
+
 def test_complete_in_place_with_htmx(member_client):
     task = FollowUpFactory(title="Ring Rahim")
     response = member_client.post(reverse("followups:complete", args=[task.pk]), **HTMX)

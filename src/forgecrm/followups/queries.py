@@ -8,6 +8,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from itertools import islice
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
@@ -42,7 +43,14 @@ class FollowUpFilters:
     task_type: str = ""
     priority: str = ""
     assignee: int | None = None
+    responsible: int | None = None  # a user: see responsible_for ("Only mine")
     status: str = ""  # a stored status, "open" or "overdue"
+
+
+def responsible_for(user: Any) -> Q:
+    """The follow-ups that are a user's to do, and they are reminded of: those assigned to
+    them, and those with no assignee of the clients they own. `user` may be an OuterRef."""
+    return Q(assignee=user) | Q(assignee__isnull=True, client__owner=user)
 
 
 def with_details(queryset: QuerySet[FollowUpTask]) -> QuerySet[FollowUpTask]:
@@ -63,6 +71,8 @@ def followup_list(
         queryset = queryset.filter(priority=filters.priority)
     if filters.assignee:
         queryset = queryset.filter(assignee_id=filters.assignee)
+    if filters.responsible:
+        queryset = queryset.filter(responsible_for(filters.responsible))
     if filters.status == "open":
         queryset = queryset.filter(status__in=OPEN)
     elif filters.status == "overdue":
@@ -112,6 +122,7 @@ def dashboard(
             task_type=filters.task_type,
             priority=filters.priority,
             assignee=filters.assignee,
+            responsible=filters.responsible,
         ),
         now=now,
     ).filter(status__in=OPEN)
@@ -151,7 +162,7 @@ def _section_rows(
 def next_for(user: User, *, limit: int = 5) -> list[FollowUpTask]:
     """The user's next open follow-ups (overdue first), for the dashboard widget."""
     queryset = FollowUpTask.objects.filter(
-        assignee=user, status__in=OPEN, client__deleted_at__isnull=True
+        responsible_for(user), status__in=OPEN, client__deleted_at__isnull=True
     )
     return list(with_details(queryset).order_by("due_at", "id")[:limit])
 

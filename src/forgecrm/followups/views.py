@@ -60,7 +60,7 @@ def _filters(request: HttpRequest) -> tuple[FilterForm, FollowUpFilters]:
         client=client.pk if client else None,
         task_type=data.get("type", ""),
         priority=data.get("priority", ""),
-        assignee=request.user.pk if data.get("mine") else None,
+        responsible=request.user.pk if data.get("mine") else None,
     )
 
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +28,7 @@ from forgecrm.core.audit import acting_as
 from forgecrm.emails.queries import user_zone
 from forgecrm.events import queries as events_queries
 from forgecrm.followups.models import FollowUpTask
-from forgecrm.followups.queries import OPEN, day_bounds
+from forgecrm.followups.queries import OPEN, day_bounds, responsible_for
 from forgecrm.notifications import queries
 from forgecrm.notifications.models import (
     DigestSent,
@@ -310,19 +310,13 @@ class Digest:
     today: list[FollowUpTask]
 
 
-def _followups_for(user: User | OuterRef) -> Q:
-    """The follow-ups a user is reminded of (see _followup_drafts): those assigned to them,
-    and those with no assignee of the clients they own."""
-    return Q(assignee=user) | Q(assignee__isnull=True, client__owner=user)
-
-
 def digest_for(user: User, *, now: datetime) -> Digest:
     """The user's open follow-ups overdue and due (later) today, in their time zone."""
     zone = user_zone(user)
     _, tomorrow = day_bounds(now, zone)
     rows = list(
         _open_followups()
-        .filter(_followups_for(user), due_at__lt=tomorrow)
+        .filter(responsible_for(user), due_at__lt=tomorrow)
         .select_related("contact")
         .order_by("due_at", "id")
     )
@@ -338,7 +332,7 @@ def _digest_candidates(*, now: datetime) -> list[User]:
     """Active users with an email address and open follow-ups due by tomorrow (UTC) who
     did not turn the digest off."""
     due_soon = _open_followups().filter(
-        _followups_for(OuterRef("pk")), due_at__lt=now + timedelta(days=1)
+        responsible_for(OuterRef("pk")), due_at__lt=now + timedelta(days=1)
     )
     opted_out = NotificationPreference.objects.filter(user=OuterRef("pk"), morning_digest=False)
     return list(
