@@ -219,18 +219,23 @@ def test_bounces_mark_the_email_and_the_address(imap, fixture, message_id, addre
     assert not Email.objects.filter(direction=Direction.INBOUND).exists()
 
 
-def test_a_bounce_not_quoting_our_email_suppresses_nobody_and_waits_for_a_person(
-    imap, admin_client_
-):
-    original = _bounced("<sent.elsewhere@pixelforgebd.com>", "karim.old.pf@yahoo.com")
+def _read_a_bounce_quoting_no_email_of_ours(imap) -> None:
+    """Yahoo's report of karim.old.pf@yahoo.com, quoting a Message-ID that is not ours."""
     message = (
         (FIXTURES / "dsn_yahoo_permanent.eml")
         .read_bytes()
         .replace(b"<bounce.yahoo@pixelforgebd.com>", b"<not.ours@elsewhere.example>")
     )
     imap.append(message)
-
     read_mailbox(trigger="manual")
+
+
+def test_a_bounce_not_quoting_our_email_suppresses_nobody_and_waits_for_a_person(
+    imap, admin_client_
+):
+    original = _bounced("<sent.elsewhere@pixelforgebd.com>", "karim.old.pf@yahoo.com")
+
+    _read_a_bounce_quoting_no_email_of_ours(imap)
 
     original.refresh_from_db()
     assert original.status == EmailStatus.SENT
@@ -249,13 +254,7 @@ def test_a_bounce_not_quoting_our_email_suppresses_nobody_and_waits_for_a_person
 
 def test_a_person_who_checked_an_unverified_bounce_blocks_the_address_from_it(imap, admin_client_):
     _bounced("<sent.elsewhere@pixelforgebd.com>", "karim.old.pf@yahoo.com")
-    message = (
-        (FIXTURES / "dsn_yahoo_permanent.eml")
-        .read_bytes()
-        .replace(b"<bounce.yahoo@pixelforgebd.com>", b"<not.ours@elsewhere.example>")
-    )
-    imap.append(message)
-    read_mailbox(trigger="manual")
+    _read_a_bounce_quoting_no_email_of_ours(imap)
     row = MailboxMessage.objects.get()
     assert row.unapplied_bounces == ["karim.old.pf@yahoo.com"]
     url = reverse("mailbox:message", args=[row.pk])
