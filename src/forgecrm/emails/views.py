@@ -31,7 +31,6 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -49,6 +48,7 @@ from forgecrm.core.addresses import client_ip
 from forgecrm.core.api import object_id
 from forgecrm.core.files import inert_download
 from forgecrm.core.pagination import page_of
+from forgecrm.core.redirects import next_page
 from forgecrm.emails import queries, rendering, sanitize, services, tracking
 from forgecrm.emails.forms import (
     LATER,
@@ -397,7 +397,7 @@ def _block_address(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("emails.add_suppression"):
         raise PermissionDenied
     form = SuppressionBlockForm(request.POST)
-    back = _same_site(request, request.POST.get("next", ""))
+    back = next_page(request)
     if form.is_valid():
         try:
             row = services.suppression_block(
@@ -417,14 +417,6 @@ def _block_address(request: HttpRequest) -> HttpResponse:
     return _suppression_page(request, flag_errors(form), status=422)
 
 
-def _same_site(request: HttpRequest, url: str) -> str:
-    """`url` if it is a page of this site (never an open redirect), else ""."""
-    allowed = url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return url if url and allowed else ""
-
-
 @require_POST
 @login_required
 @permission_required("emails.delete_suppression", raise_exception=True)
@@ -433,7 +425,7 @@ def suppression_clear(request: HttpRequest, pk: int) -> HttpResponse:
     suppression = get_object_or_404(Suppression, pk=pk)
     services.suppression_clear(suppression=suppression, actor=request.user)
     messages.success(request, f"{suppression.address} is cleared: emails to it will be sent again.")
-    return redirect(_same_site(request, request.POST.get("next", "")) or "emails:suppressions")
+    return redirect(next_page(request) or "emails:suppressions")
 
 
 class _Echo:

@@ -11,7 +11,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -21,6 +20,7 @@ from django.views.decorators.http import (
 
 from forgecrm.clients.models import Client
 from forgecrm.core.pagination import page_of
+from forgecrm.core.redirects import next_page
 from forgecrm.followups import queries, services
 from forgecrm.followups.forms import (
     BulkForm,
@@ -180,7 +180,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
-        return redirect(_safe_next(request))
+        return redirect(next_page(request, reverse("followups:dashboard")))
     tasks = FollowUpTask.objects.filter(
         pk__in=form.cleaned_data["ids"], client__deleted_at__isnull=True
     )
@@ -195,14 +195,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"{count} follow-up(s) rescheduled.")
     except ValueError as exc:
         messages.error(request, str(exc))
-    return redirect(_safe_next(request))
-
-
-def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return reverse("followups:dashboard")
+    return redirect(next_page(request, reverse("followups:dashboard")))
 
 
 @login_required
@@ -404,10 +397,9 @@ def _enrollment_action(request: HttpRequest, pk: int, action: Any, done: str) ->
         messages.success(
             request, f"{enrollment.contact.full_name}: “{enrollment.sequence.name}” {done}."
         )
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect("followups:sequence", pk=enrollment.sequence_id)
+    return redirect(
+        next_page(request, reverse("followups:sequence", args=[enrollment.sequence_id]))
+    )
 
 
 @login_required
