@@ -21,7 +21,7 @@ from forgecrm.clients.models import (
     ContactPerson,
     ContactPhone,
 )
-from forgecrm.core.forms import https_url_fields
+from forgecrm.core.forms import https_url_fields, offer_with_current
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -67,11 +67,7 @@ class ClientForm(forms.ModelForm):
         if self.instance.pk:
             contacts = self.instance.contacts.all()
         self.fields["primary_contact"].queryset = contacts
-        # People who left are not offered, but a client they still own keeps them on edit.
-        owners = self.fields["owner"].queryset
-        self.fields["owner"].queryset = owners.filter(
-            Q(is_active=True) | Q(pk=self.instance.owner_id)
-        )
+        offer_with_current(self.fields["owner"], Q(is_active=True), self.instance.owner_id)
 
     def clean_country(self) -> str:
         country = self.cleaned_data["country"].strip().upper()

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from forgecrm.clients.models import Client, ContactPerson
+from forgecrm.core.forms import offer_with_current
 from forgecrm.emails.models import EmailTemplate
 from forgecrm.followups.models import (
     FollowUpRule,
@@ -77,13 +78,11 @@ class FollowUpForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = Client.objects.all()
-        self.fields["contact"].queryset = ContactPerson.all_objects.filter(
-            Q(deleted_at__isnull=True) | Q(pk=self.instance.contact_id)
-        )
-        # People who left are not offered, but a task of theirs keeps them on edit.
-        self.fields["assignee"].queryset = get_user_model().objects.filter(
-            Q(is_active=True) | Q(pk=self.instance.assignee_id)
-        )
+        self.fields["contact"].queryset = ContactPerson.all_objects.all()
+        contact_alive = Q(deleted_at__isnull=True)
+        offer_with_current(self.fields["contact"], contact_alive, self.instance.contact_id)
+        self.fields["assignee"].queryset = get_user_model().objects.all()
+        offer_with_current(self.fields["assignee"], Q(is_active=True), self.instance.assignee_id)
 
     def for_client(self, client: Client) -> None:
         """On a client's page: the client is fixed, the people offered are its own."""
