@@ -185,6 +185,11 @@ def _templates_by_name() -> dict[str, EmailTemplate]:
 
 
 PERSONAL_TYPES = (EventType.BIRTHDAY, EventType.ANNIVERSARY)
+# The personal dates kept on a contact's record, as the event types they are.
+FROM_RECORD = {
+    Source.BIRTHDAY: EventType.BIRTHDAY,
+    Source.CONTACT_ANNIVERSARY: EventType.ANNIVERSARY,
+}
 
 
 def _personal_greetings(
@@ -208,14 +213,10 @@ def _personal_greetings(
             "pk", "event_type"
         )
     )
-    from_record = {
-        Source.BIRTHDAY: EventType.BIRTHDAY,
-        Source.CONTACT_ANNIVERSARY: EventType.ANNIVERSARY,
-    }
     greeted = {}
     for key, contact_id, day in prepared:
         source, source_id = key.split(":")[:2]
-        kind = from_record.get(source) or event_types.get(
+        kind = FROM_RECORD.get(source) or event_types.get(
             int(source_id) if source == Source.EVENT else 0
         )
         if kind in PERSONAL_TYPES:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from dateutil.rrule import rrule
-from django.db.models import Max, Min, Q, QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from forgecrm.events.holiday_calendar import (
     umm_al_qura_date,
 )
 from forgecrm.events.models import (
+    MAX_NOTIFY_DAYS_BEFORE,
     CalendarFeed,
     EventType,
     HolidayOverride,
@@ -90,20 +91,21 @@ def _counted_out(event: ImportantDate, start: date, end: date) -> list[date]:
 def coming_within_notice(today: date) -> list[tuple[ImportantDate, Occurrence]]:
     """Each stored event with its occurrences from `today` to its `notify_days_before` days
     ahead: what its reminder (and greeting) is for."""
-    furthest = visible_events().aggregate(days=Max("notify_days_before"))["days"]
-    if furthest is None:
-        return []
     events = (
         visible_events()
-        .filter(date__lte=today + timedelta(days=furthest))
+        .filter(date__lte=today + timedelta(days=MAX_NOTIFY_DAYS_BEFORE))
         .filter(~Q(recurrence=Recurrence.NONE) | Q(date__gte=today))
         .select_related("client__owner", "contact__client__owner")
     )
     return [
         (event, _event_occurrence(event, day))
         for event in events
-        for day in event_dates(event, today, today + timedelta(days=event.notify_days_before))
+        for day in event_dates(event, today, today + _notice(event))
     ]
+
+
+def _notice(event: ImportantDate) -> timedelta:
+    return timedelta(days=min(event.notify_days_before, MAX_NOTIFY_DAYS_BEFORE))
 
 
 def next_dates(event: ImportantDate, *, count: int = 5) -> list[date]:
@@ -205,14 +207,14 @@ def _recurring_in(
     if first is None or first.year >= end.year:
         return None
     spans = _month_day_spans(start, end)
-    since = max(first.year, EARLIEST_DATE.year)
-    if spans is None or (end.year - since) * len(spans) > MAX_RANGES:
+    first_year = max(first.year, EARLIEST_DATE.year)
+    if spans is None or (end.year - first_year) * len(spans) > MAX_RANGES:
         # Every row stored before the range (far-future ranges: a rare, bounded read).
         return queryset.filter(**{f"{field}__lt": date(end.year, 1, 1)})
     # Rows before EARLIEST_DATE (stored before it was checked) are all read: one range per
     # year since then would exceed SQLite's limit on an expression's depth.
     years = Q(**{f"{field}__lt": EARLIEST_DATE}) if first < EARLIEST_DATE else Q()
-    for year in range(since, end.year):
+    for year in range(first_year, end.year):
         for since, until in spans:
             span = (_in_year(year, since, ending=False), _in_year(year, until, ending=True))
             years |= Q(**{f"{field}__range": span})
